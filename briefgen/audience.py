@@ -1,0 +1,187 @@
+"""Audiences: a folder of config and template overrides under `templates/audiences/`.
+
+An audience's `audience.yaml` is laid over `templates/base/audience.yaml`, so it only
+states what differs. Templates are looked up audience folder first, base last.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, StringConstraints
+from ruamel.yaml.comments import CommentedMap
+
+from briefgen.errors import UsageError, did_you_mean
+from briefgen.load import LoadedYaml, load_yaml
+from briefgen.schema import Strict, Text
+from briefgen.validate import validate_model
+
+CONFIG_NAME = "audience.yaml"
+BASE_FOLDER = "base"
+AUDIENCES_FOLDER = "audiences"
+
+Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
+FontFamily = Literal["Noto Serif", "Noto Sans"]
+HandoutSection = Literal[
+    "summary", "key_facts", "argument", "background", "timeline", "quotes",
+    "what_to_watch", "questions", "glossary", "sources",
+]
+
+
+class Organisation(Strict):
+    name: Text
+    logo: Text | None = Field(None, description="An SVG or PNG in the audience folder.")
+
+
+class Palette(Strict):
+    accent: Colour = Field(description="Headings, rules, figures. Keep it dark enough for grey.")
+    tint: Colour = Field(description="Background of the bottom-line box and cards.")
+    ink: Colour
+    muted: Colour
+
+
+class Fonts(Strict):
+    body: FontFamily
+    headings: FontFamily
+
+
+class Labels(Strict):
+    """Every fixed word the templates print, so an audience can translate them."""
+
+    policy_brief: Text
+    handout: Text
+    bottom_line: Text
+    summary: Text
+    key_facts: Text
+    argument: Text
+    author_argues: Text
+    thesis: Text
+    background: Text
+    timeline: Text
+    what_to_watch: Text
+    questions: Text
+    quotes: Text
+    glossary: Text
+    sources: Text
+    source_article: Text
+    further_reading: Text
+    contents: Text
+    page: Text
+    of: Text
+    paragraph: Text
+    author_not_named: Text
+    publication_not_named: Text
+    prepared: Text
+    reference: Text
+    more_in_handout: Text
+    source_note: Text
+
+
+class BriefSettings(Strict):
+    """What the one-page brief shows and how far it may shrink to fit."""
+
+    max_facts: int = Field(ge=0, le=12)
+    argument_depth: Literal[1, 2] = Field(description="1: points only; 2: with sub-points.")
+    show_summary: bool
+    show_timeline: bool
+    show_quotes: bool
+    show_what_to_watch: bool
+    body_size_pt: float = Field(ge=7, le=14)
+    min_body_size_pt: float = Field(ge=7, le=14)
+
+
+class HandoutSettings(Strict):
+    sections: list[HandoutSection] = Field(min_length=1)
+
+
+class AudienceConfig(Strict):
+    description: Text
+    page_size: Literal["A4", "Letter"]
+    marking: Text | None
+    organisation: Organisation
+    palette: Palette
+    fonts: Fonts
+    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
+    date_format: Text = Field(description="With {day}, {month} and {year}.")
+    months: list[Text] = Field(min_length=12, max_length=12)
+    labels: Labels
+    brief: BriefSettings
+    handout: HandoutSettings
+
+
+@dataclass(frozen=True)
+class Audience:
+    name: str
+    folder: Path
+    config: AudienceConfig
+    search_path: tuple[Path, ...]
+    """Template folders, most specific first: the audience, then base, then the root."""
+
+    def format_date(self, value: Any) -> str:
+        month = self.config.months[value.month - 1]
+        return self.config.date_format.format(day=value.day, month=month, year=value.year)
+
+    def find(self, name: str) -> Path | None:
+        """The first file called `name` on the search path."""
+        for folder in self.search_path:
+            if (folder / name).is_file():
+                return folder / name
+        return None
+
+    def files(self) -> list[Path]:
+        """Every file this audience's output depends on, for rebuild checks."""
+        return sorted(p for folder in self.search_path[:2] for p in folder.rglob("*") if p.is_file())
+
+
+def audience_names(templates: Path) -> list[str]:
+    folder = templates / AUDIENCES_FOLDER
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if (p / CONFIG_NAME).is_file())
+
+
+def load_audience(templates: Path, name: str) -> Audience:
+    names = audience_names(templates)
+    if name not in names:
+        listing = ", ".join(names) or "none (create one with `briefgen new-audience NAME`)"
+        raise UsageError(f'unknown audience "{name}".{did_you_mean(name, names)} Audiences: {listing}')
+    folder = templates / AUDIENCES_FOLDER / name
+    base = load_yaml(templates / BASE_FOLDER / CONFIG_NAME, "audience config")
+    own = load_yaml(folder / CONFIG_NAME, "audience config")
+    validate_model(base, AudienceConfig)  # base must be complete on its own
+    # Only the audience's own keys can now be wrong, so errors point into its file.
+    config = validate_model(LoadedYaml(own.path, deep_merge(base.data, own.data)), AudienceConfig)
+    if config.organisation.logo and not (folder / config.organisation.logo).is_file():
+        raise own.error(
+            ("organisation", "logo"),
+            f'logo "{config.organisation.logo}" not found in {folder.name}/; '
+            "put the file next to audience.yaml",
+        )
+    if config.brief.min_body_size_pt > config.brief.body_size_pt:
+        raise own.error(
+            ("brief", "min_body_size_pt"), "min_body_size_pt must not exceed body_size_pt"
+        )
+    search_path = (folder, templates / BASE_FOLDER, templates)
+    return Audience(name, folder, config, search_path)
+
+
+def deep_merge(base: CommentedMap, override: CommentedMap) -> CommentedMap:
+    """`override` laid over `base`; mappings merge key by key, everything else replaces.
+
+    The result keeps `override`'s line numbers for its own keys, so errors point there.
+    """
+    merged = CommentedMap()
+    for key, value in base.items():
+        merged[key] = value
+    for key, value in override.items():
+        if isinstance(value, CommentedMap) and isinstance(base.get(key), CommentedMap):
+            merged[key] = deep_merge(base[key], value)
+        else:
+            merged[key] = value
+    for key in merged:
+        source = override if key in override else base
+        position = (source.lc.data or {}).get(key, [0, 0, 0, 0])
+        merged.lc.add_kv_line_col(key, list(position))
+    return merged

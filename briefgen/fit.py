@@ -1,0 +1,131 @@
+"""The page budget: the brief must come out as exactly one page, or not at all.
+
+The ladder is fixed and deterministic: normal layout → tighter spacing → body size
+stepped down to the audience's minimum → low-priority items dropped, last first.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from briefgen.errors import BriefgenError
+from briefgen.render_html import Fit
+from briefgen.write_pdf import LaidOut
+
+TIGHT_SPACING = 0.8
+SIZE_STEP_PT = 0.25
+PX_TO_MM = 25.4 / 96
+
+
+@dataclass
+class Fitted:
+    laid_out: LaidOut
+    html: str
+    fit: Fit
+    steps: list[str] = field(default_factory=list)
+    attempts: int = 1
+
+    def describe(self) -> str:
+        return ", ".join(self.steps)
+
+
+class DoesNotFit(BriefgenError):
+    """The brief overflows one page even at the last rung of the ladder."""
+
+
+def fit_to_one_page(
+    render: Callable[[Fit], str],
+    lay_out: Callable[[str], LaidOut],
+    body_size_pt: float,
+    min_body_size_pt: float,
+    droppable: list[str],
+    describe_item: Callable[[str], str],
+) -> Fitted:
+    """Climb the fit ladder until the brief is one page; raise `DoesNotFit` otherwise."""
+    attempts = 0
+    last: tuple[LaidOut, str] | None = None
+
+    def attempt(fit: Fit) -> LaidOut:
+        nonlocal attempts, last
+        attempts += 1
+        html = render(fit)
+        laid_out = lay_out(html)
+        last = (laid_out, html)
+        return laid_out
+
+    for fit in ladder(body_size_pt, min_body_size_pt, droppable):
+        laid_out = attempt(fit)
+        if laid_out.pages == 1:
+            assert last is not None
+            steps = describe_fit(fit, body_size_pt, describe_item)
+            return Fitted(laid_out, last[1], fit, steps, attempts)
+    assert last is not None
+    raise DoesNotFit(overflow_message(last[0]))
+
+
+def ladder(body: float, minimum: float, droppable: list[str]) -> list[Fit]:
+    rungs = [Fit(body), Fit(body, TIGHT_SPACING)]
+    size = body
+    while size - SIZE_STEP_PT >= minimum - 1e-9:
+        size = round(size - SIZE_STEP_PT, 2)
+        rungs.append(Fit(size, TIGHT_SPACING))
+    dropped: list[str] = []
+    for item in droppable:
+        dropped.append(item)
+        rungs.append(Fit(size, TIGHT_SPACING, frozenset(dropped)))
+    return rungs
+
+
+def describe_fit(fit: Fit, body: float, describe_item: Callable[[str], str]) -> list[str]:
+    steps = []
+    if fit.spacing != 1.0:
+        steps.append("tightened spacing")
+    if fit.body_size_pt != body:
+        steps.append(f"body {body:g}pt → {fit.body_size_pt:g}pt")
+    if fit.dropped:
+        names = sorted(describe_item(item) for item in fit.dropped)
+        steps.append(f"dropped {len(names)} low-priority item(s): {'; '.join(names)}")
+    return steps
+
+
+def overflow_message(laid_out: LaidOut) -> str:
+    """How much spills over, which sections are longest, and what to do."""
+    overflow_mm = sum(content_height_px(page) for page in laid_out.document.pages[1:]) * PX_TO_MM
+    sections = section_heights(laid_out)
+    longest = sorted(sections.items(), key=lambda kv: -kv[1])[:3]
+    listing = ", ".join(f"{name.replace('_', ' ')} {height * PX_TO_MM:.0f} mm" for name, height in longest)
+    return (
+        f"the brief does not fit on one page even at the smallest allowed size: about "
+        f"{overflow_mm:.0f} mm overflows onto page 2. Longest sections: {listing}. Shorten "
+        "those, mark facts or sub-points `priority: low`, or lower the audience's "
+        "brief.max_facts / brief.min_body_size_pt"
+    )
+
+
+def _root_boxes(page: Any) -> list[Any]:
+    return [child for child in page._page_box.children if type(child).__name__ != "MarginBox"]
+
+
+def content_height_px(page: Any) -> float:
+    top = page._page_box.content_box_y()
+    bottom = top
+    for root in _root_boxes(page):
+        for box in root.descendants():
+            if hasattr(box, "margin_height") and box.position_y is not None:
+                bottom = max(bottom, box.position_y + box.margin_height())
+    return float(bottom - top)
+
+
+def section_heights(laid_out: LaidOut) -> dict[str, float]:
+    heights: dict[str, float] = defaultdict(float)
+    for page in laid_out.document.pages:
+        for root in _root_boxes(page):
+            for box in root.descendants():
+                element = getattr(box, "element", None)
+                tag = getattr(box, "element_tag", "")
+                if element is not None and "::" not in tag and element.get("data-section"):
+                    heights[element.get("data-section")] += box.margin_height()
+    return dict(heights)

@@ -1,0 +1,93 @@
+"""Content prose: Markdown to sanitized HTML, with footnotes typeset as page footnotes."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Literal
+
+import markdown
+import nh3
+from markupsafe import Markup, escape
+
+FootnoteMode = Literal["page", "drop"]
+
+ALLOWED_TAGS = {
+    "p", "em", "strong", "b", "i", "a", "ul", "ol", "li", "code", "sup", "sub",
+    "br", "blockquote", "abbr", "img", "span", "q", "cite", "s", "small",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "img": {"src", "alt", "title"}}
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+
+_FOOTNOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:[ \t]*(.*(?:\n(?:[ \t]{2,}.*|[ \t]*$))*)", re.M)
+_FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\]")
+# Placeholders survive Markdown and the sanitizer untouched; the nonce keeps content from
+# forging one.
+_TOKEN = f"BGFN{secrets.token_hex(6)}X"
+
+
+def sanitize(html: str) -> str:
+    """Reduce HTML to the small allow-list above: no scripts, styles, forms or handlers."""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        link_rel=None,
+        strip_comments=True,
+    )
+
+
+def _markdown(text: str) -> str:
+    return markdown.markdown(text, extensions=["smarty", "sane_lists"], output_format="html")
+
+
+def render_markdown(text: str, footnotes: FootnoteMode = "page", inline: bool = False) -> Markup:
+    """Markdown → safe HTML. Footnotes become `span.footnote` (CSS `float: footnote`)."""
+    notes: dict[str, str] = {}
+
+    def keep_definition(match: re.Match[str]) -> str:
+        notes[match[1]] = " ".join(match[2].split())
+        return ""
+
+    body = _FOOTNOTE_DEF.sub(keep_definition, text)
+    order: list[str] = []
+
+    def placeholder(match: re.Match[str]) -> str:
+        label = match[1]
+        if label not in notes:
+            return match[0]
+        order.append(label)
+        return f"{_TOKEN}{len(order) - 1}{_TOKEN}"
+
+    body = _FOOTNOTE_REF.sub(placeholder, body)
+    html = sanitize(_markdown(body))
+    if inline:
+        html = unwrap_paragraph(html)
+
+    def footnote(match: re.Match[str]) -> str:
+        if footnotes == "drop":
+            return ""
+        note_html = unwrap_paragraph(sanitize(_markdown(notes[order[int(match[1])]])))
+        return f'<span class="footnote">{note_html}</span>'
+
+    html = re.sub(rf"{_TOKEN}(\d+){_TOKEN}", footnote, html)
+    return Markup(html.strip())
+
+
+def unwrap_paragraph(html: str) -> str:
+    html = html.strip()
+    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+        return html[3:-4]
+    return html
+
+
+def plain_text(text: str) -> str:
+    """Markdown as plain text, for PDF metadata and fit checks."""
+    html = _markdown(_FOOTNOTE_REF.sub("", _FOOTNOTE_DEF.sub("", text)))
+    return " ".join(nh3.clean(html, tags=set()).split())
+
+
+def footnote_html(text: str) -> Markup:
+    """A note written by the templates themselves (e.g. a source reference)."""
+    return Markup('<span class="footnote">{}</span>').format(escape(text))

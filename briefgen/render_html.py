@@ -1,0 +1,222 @@
+"""Stage 3: briefing + audience → HTML, through Jinja templates on the audience's search path."""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import jinja2
+from markupsafe import Markup
+
+from briefgen.audience import Audience
+from briefgen.errors import BriefgenError
+from briefgen.markup import plain_text, render_markdown
+from briefgen.schema import Briefing, Tailored
+from briefgen.timeline import timeline_svg
+
+DocumentKind = Literal["brief", "handout"]
+TEMPLATE_NAMES: dict[DocumentKind, str] = {"brief": "brief.html.j2", "handout": "handout.html.j2"}
+PRIORITY_ORDER = {"high": 0, "normal": 1, "low": 2}
+
+
+@dataclass(frozen=True)
+class Fit:
+    """How the brief is squeezed onto its page; the fit ladder picks these."""
+
+    body_size_pt: float
+    spacing: float = 1.0
+    dropped: frozenset[str] = field(default_factory=frozenset)
+    """Ids of low-priority items left out, e.g. `key_facts.4`, `argument.0.points.5`."""
+
+
+def for_audience(briefing: Briefing, audience: str) -> Briefing:
+    """The briefing with every item that is not for this audience removed."""
+
+    def keep(items: list[Any]) -> list[Any]:
+        return [i for i in items if not isinstance(i, Tailored) or i.shown_to(audience)]
+
+    argument = [
+        point.model_copy(update={"points": keep(point.points)}) for point in keep(briefing.argument)
+    ]
+    return briefing.model_copy(
+        update={
+            "key_facts": keep(briefing.key_facts),
+            "argument": argument,
+            "timeline": keep(briefing.timeline),
+            "quotes": keep(briefing.quotes),
+            "glossary": keep(briefing.glossary),
+        }
+    )
+
+
+def chosen_fact_indices(briefing: Briefing, audience: Audience) -> list[int]:
+    """The audience's `max_facts` facts by priority, in their original order."""
+    ranked = sorted(
+        range(len(briefing.key_facts)),
+        key=lambda i: (PRIORITY_ORDER[briefing.key_facts[i].priority], i),
+    )
+    return sorted(ranked[: audience.config.brief.max_facts])
+
+
+def brief_selection(briefing: Briefing, audience: Audience, fit: Fit) -> Briefing:
+    """What the one-page brief shows: the audience's detail level, minus dropped items."""
+    depth = audience.config.brief.argument_depth
+    facts = [
+        briefing.key_facts[i]
+        for i in chosen_fact_indices(briefing, audience)
+        if f"key_facts.{i}" not in fit.dropped
+    ]
+    argument = []
+    for i, point in enumerate(briefing.argument):
+        if f"argument.{i}" in fit.dropped:
+            continue
+        subs = [
+            sub
+            for j, sub in enumerate(point.points)
+            if depth == 2 and f"argument.{i}.points.{j}" not in fit.dropped
+        ]
+        argument.append(point.model_copy(update={"points": subs}))
+    quotes = [q for i, q in enumerate(briefing.quotes) if f"quotes.{i}" not in fit.dropped]
+    return briefing.model_copy(update={"key_facts": facts, "argument": argument, "quotes": quotes})
+
+
+def droppable_items(briefing: Briefing, audience: Audience) -> list[str]:
+    """Low-priority items shown on the brief that the fit ladder may drop, last first."""
+    settings = audience.config.brief
+    ids = [
+        f"key_facts.{i}"
+        for i in chosen_fact_indices(briefing, audience)
+        if briefing.key_facts[i].priority == "low"
+    ]
+    for i, point in enumerate(briefing.argument):
+        if settings.argument_depth == 2:
+            ids += [
+                f"argument.{i}.points.{j}"
+                for j, sub in enumerate(point.points)
+                if sub.priority == "low"
+            ]
+        if point.priority == "low":
+            ids.append(f"argument.{i}")
+    if settings.show_quotes:
+        ids += [f"quotes.{i}" for i, q in enumerate(briefing.quotes) if q.priority == "low"]
+    return list(reversed(ids))
+
+
+def available_sections(briefing: Briefing) -> list[str]:
+    """Handout sections that have something to print."""
+    optional = {
+        "background": briefing.background,
+        "timeline": briefing.timeline,
+        "quotes": briefing.quotes,
+        "what_to_watch": briefing.what_to_watch,
+        "questions": briefing.questions,
+        "glossary": briefing.glossary,
+    }
+    always = ["summary", "key_facts", "argument", "sources"]
+    return always + [name for name, value in optional.items() if value]
+
+
+class TemplateRenderer:
+    """A Jinja environment for one audience: strict, autoescaped, audience folder first."""
+
+    def __init__(self, audience: Audience) -> None:
+        self.audience = audience
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(p) for p in audience.search_path]),
+            undefined=jinja2.StrictUndefined,
+            autoescape=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.env.filters.update(
+            md=lambda text: render_markdown(text, footnotes="page"),
+            md_inline=lambda text: render_markdown(text, footnotes="page", inline=True),
+            md_brief=lambda text: render_markdown(text, footnotes="drop", inline=True),
+            plain=plain_text,
+            date=audience.format_date,
+            css_string=css_string,
+        )
+
+    def render(self, kind: DocumentKind, briefing: Briefing, fit: Fit | None = None) -> str:
+        config = self.audience.config
+        fit = fit or Fit(config.brief.body_size_pt)
+        shown = for_audience(briefing, self.audience.name)
+        if kind == "brief":
+            shown = brief_selection(shown, self.audience, fit)
+        context = {
+            "kind": kind,
+            "briefing": shown,
+            "audience": config,
+            "audience_name": self.audience.name,
+            "labels": config.labels,
+            "fit": fit,
+            "stylesheets": self.stylesheets(kind),
+            "logo_url": self.logo_url(),
+            "timeline_svg": Markup(timeline_svg(shown.timeline, config)) if shown.timeline else "",
+            "available_sections": available_sections(shown),
+        }
+        return self.render_template(TEMPLATE_NAMES[kind], context)
+
+    def render_template(self, name: str, context: dict[str, Any]) -> str:
+        try:
+            return self.env.get_template(name).render(context)
+        except jinja2.TemplateSyntaxError as exc:
+            raise BriefgenError(
+                f"template syntax error: {exc.message}", exc.filename or name, exc.lineno
+            ) from None
+        except jinja2.TemplateNotFound as exc:
+            where, line = template_frame(exc)
+            raise BriefgenError(
+                f'template "{exc.name}" not found on the search path '
+                f"({', '.join(str(p) for p in self.audience.search_path[:2])})",
+                where or name,
+                line,
+            ) from None
+        except jinja2.UndefinedError as exc:
+            where, line = template_frame(exc)
+            raise BriefgenError(
+                f"template error: {exc.message}; check the variable or block name",
+                where or name,
+                line,
+            ) from None
+        except BriefgenError:
+            raise
+        except (TypeError, AttributeError, ValueError, KeyError) as exc:
+            where, line = template_frame(exc)
+            if where is None:
+                raise
+            raise BriefgenError(f"template error: {exc}", where, line) from None
+
+    def stylesheets(self, kind: DocumentKind) -> list[str]:
+        """Base CSS then the audience's `style.css`, as file URLs."""
+        names = ["css/fonts.css", "css/common.css", f"css/{kind}.css"]
+        found = [self.audience.find(name) for name in names]
+        own = self.audience.folder / "style.css"
+        urls = [p.resolve().as_uri() for p in found if p is not None]
+        if own.is_file():
+            urls.append(own.resolve().as_uri())
+        return urls
+
+    def logo_url(self) -> str | None:
+        logo = self.audience.config.organisation.logo
+        return (self.audience.folder / logo).resolve().as_uri() if logo else None
+
+
+def template_frame(exc: BaseException) -> tuple[str | None, int | None]:
+    """The innermost template file and line in a Jinja traceback."""
+    where: tuple[str | None, int | None] = (None, None)
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename.endswith((".j2", ".html", ".jinja")):
+            where = (frame.filename, frame.lineno)
+    return where
+
+
+def css_string(value: str) -> Markup:
+    """A value made safe inside a CSS string literal in double quotes."""
+    escaped = "".join(
+        f"\\{ord(ch):x} " if ch in '"\\\n\r<>' or ord(ch) < 32 else ch for ch in str(value)
+    )
+    return Markup(f'"{escaped}"')
+

@@ -1,0 +1,322 @@
+"""Stage 2: turn loaded YAML into checked models, with errors that point at the line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import types
+import typing
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from briefgen.errors import BriefgenError, did_you_mean
+from briefgen.load import LoadedYaml, Location, load_yaml, read_text
+from briefgen.schema import Briefing, SourceRef
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+MAX_REPORTED_ERRORS = 10
+
+
+class ContentErrors(BriefgenError):
+    """Several problems in one file, printed one per line, first by position."""
+
+    def __init__(self, errors: list[BriefgenError]) -> None:
+        errors = sorted(errors, key=lambda e: (e.line or 0, e.column or 0))
+        first = errors[0]
+        super().__init__(first.message, first.path, first.line, first.column)
+        self.errors = errors
+
+    def __str__(self) -> str:
+        return "\n".join(BriefgenError.__str__(e) for e in self.errors[:MAX_REPORTED_ERRORS])
+
+
+def validate_model(loaded: LoadedYaml, model: type[ModelT]) -> ModelT:
+    """Validate `loaded` against `model`, reporting every problem with its line."""
+    try:
+        return model.model_validate(to_plain(loaded.data))
+    except ValidationError as exc:
+        errors: list[BriefgenError] = []
+        seen: set[Location] = set()
+        for detail in exc.errors():
+            location = data_location(loaded.data, detail["loc"])
+            if location in seen:  # a union reports once per member; keep the first
+                continue
+            seen.add(location)
+            errors.append(loaded.error(location, explain(detail, model, location)))
+        raise ContentErrors(errors) from None
+
+
+def to_plain(node: Any) -> Any:
+    """ruamel's commented containers and scalar subclasses as plain Python values."""
+    if isinstance(node, CommentedMap | dict):
+        return {str(key): to_plain(value) for key, value in node.items()}
+    if isinstance(node, CommentedSeq | list):
+        return [to_plain(item) for item in node]
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, dt.datetime):
+        return dt.datetime(*node.timetuple()[:6])
+    if isinstance(node, dt.date):
+        return dt.date(node.year, node.month, node.day)
+    if isinstance(node, str):
+        return str(node)
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    return node
+
+
+def data_location(data: Any, loc: tuple[int | str, ...]) -> Location:
+    """Drop the parts of a pydantic location that name union members, not data keys."""
+    result: list[str | int] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        elif isinstance(node, dict) and isinstance(part, str) and _looks_like_key(part):
+            result.append(part)  # a missing or unknown key: keep it for the message
+            break
+        else:
+            continue
+        result.append(part)
+    return tuple(result)
+
+
+def _looks_like_key(part: str) -> bool:
+    return not re.match(r"^(function-|constrained-|literal\[|lax-|json-or-python)", part) and (
+        part not in {"str", "int", "date", "float", "bool", "list", "dict"}
+    )
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"true/false ({value})"
+    if isinstance(value, int | float):
+        return f"a number ({value})"
+    if isinstance(value, dt.date):
+        return f"a date ({value})"
+    return f'text ("{_short(str(value))}")'
+
+
+def _short(text: str, limit: int = 30) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def explain(detail: ErrorDetails, model: type[BaseModel], location: Location) -> str:
+    """A message that says what is wrong and how to fix it."""
+    kind = detail["type"]
+    value = detail.get("input")
+    ctx = detail.get("ctx") or {}
+    key = str(location[-1]) if location else "this"
+    if kind == "missing":
+        missing = str(detail["loc"][-1])
+        return f'"{missing}" is required here; add it'
+    if kind == "extra_forbidden":
+        allowed = allowed_keys(model, location[:-1])
+        hint = did_you_mean(key, allowed) or f" Allowed keys: {', '.join(allowed)}."
+        return f'unknown key "{key}".{hint}'.replace("..", ".")
+    if kind in {"string_type", "str_type"}:
+        return f'"{key}" must be text, but it is {_type_name(value)}; quote it or write text'
+    if kind == "list_type":
+        return f'"{key}" must be a list of items starting with "- ", but it is {_type_name(value)}'
+    if kind in {"dict_type", "model_type", "model_attributes_type"}:
+        return f'"{key}" must be a mapping of keys, but it is {_type_name(value)}'
+    if kind in {"int_type", "int_parsing", "int_from_float"}:
+        return f'"{key}" must be a whole number, but it is {_type_name(value)}'
+    if kind.startswith("date") or kind.startswith("datetime"):
+        return f'"{key}" must be a date like 2024-05-31, but it is {_type_name(value)}'
+    if kind == "string_too_short":
+        return f'"{key}" is empty; write something or remove the key'
+    if kind == "string_too_long":
+        length = len(value) if isinstance(value, str) else "?"
+        return (
+            f'"{key}" is {length} characters, over the limit of {ctx.get("max_length")}; '
+            "shorten it"
+        )
+    if kind == "too_short":
+        return f'"{key}" needs at least {ctx.get("min_length")} item(s); add one'
+    if kind == "too_long":
+        return (
+            f'"{key}" has {ctx.get("actual_length")} items, over the limit of '
+            f'{ctx.get("max_length")}; remove some'
+        )
+    if kind == "literal_error":
+        expected = str(ctx.get("expected", "")).replace("'", '"')
+        return f'"{key}" must be one of {expected}, but it is {_type_name(value)}'
+    if kind == "string_pattern_mismatch":
+        return f'"{key}" has the wrong form ({_short(str(value))}); {pattern_hint(key)}'
+    if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
+        return f'"{key}" is out of range: {detail["msg"].lower()}'
+    return f'"{key}": {detail["msg"]}'
+
+
+def pattern_hint(key: str) -> str:
+    if key == "language":
+        return 'use a language tag such as "en", "az" or "ru"'
+    return "use lower-case letters, digits, '-' and '_' only, e.g. ministers"
+
+
+def allowed_keys(model: type[BaseModel], location: Location) -> list[str]:
+    """The keys a mapping at `location` accepts, found by walking the model's fields."""
+    current: Any = model
+    for part in location:
+        if isinstance(part, int):
+            current = _list_item_type(current)
+            continue
+        sub = _model_in(current)
+        if sub is None or part not in sub.model_fields:
+            return []
+        current = sub.model_fields[part].annotation
+    sub = _model_in(current)
+    return list(sub.model_fields) if sub else []
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _list_item_type(annotation: Any) -> Any:
+    origin = typing.get_origin(annotation)
+    if origin is list:
+        return typing.get_args(annotation)[0]
+    if origin in {typing.Union, types.UnionType}:
+        for arg in typing.get_args(annotation):
+            if typing.get_origin(arg) is list:
+                return typing.get_args(arg)[0]
+    return annotation
+
+
+# --- Briefings ---------------------------------------------------------------------------
+
+
+def load_briefing(folder: Path, audiences: list[str] | None = None) -> tuple[Briefing, LoadedYaml]:
+    """Load and fully check `folder/briefing.yaml`: schema, source quotes, audience names."""
+    loaded = load_yaml(folder / "briefing.yaml")
+    briefing = validate_model(loaded, Briefing)
+    errors = check_source_quotes(briefing, loaded, folder)
+    if audiences is not None:
+        errors += check_audience_names(loaded, audiences)
+    if errors:
+        raise ContentErrors(errors)
+    return briefing, loaded
+
+
+def article_paragraphs(text: str, title: str) -> list[str]:
+    """The article's paragraphs (blank-line separated), the title line not counted."""
+    blocks = [" ".join(b.split()) for b in re.split(r"\n\s*\n", text) if b.strip()]
+    if blocks and normalize(blocks[0]) == normalize(title):
+        blocks = blocks[1:]
+    return blocks
+
+
+def normalize(text: str) -> str:
+    """Compare quotes loosely: typographic quotes, dashes and spacing do not matter."""
+    table = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+    return " ".join(text.translate(table).split()).casefold()
+
+
+def check_source_quotes(briefing: Briefing, loaded: LoadedYaml, folder: Path) -> list[BriefgenError]:
+    """Every `source:` must name a real paragraph, and its quote must be in it word for word."""
+    if briefing.source.text is None:
+        return []
+    article_path = (folder / briefing.source.text).resolve()
+    if not article_path.is_relative_to(folder.resolve()):
+        return [loaded.error(("source", "text"), "the article text must be inside the briefing folder")]
+    try:
+        text = read_text(article_path, "article text")
+    except BriefgenError as exc:
+        return [loaded.error(("source", "text"), f"{exc.message}: {briefing.source.text}")]
+    paragraphs = article_paragraphs(text, briefing.source.title)
+    errors: list[BriefgenError] = []
+    for location, ref in source_refs(briefing):
+        if ref.paragraph > len(paragraphs):
+            errors.append(
+                loaded.error(
+                    (*location, "paragraph"),
+                    f"the article has {len(paragraphs)} paragraphs, not {ref.paragraph}",
+                )
+            )
+        elif ref.quote and normalize(ref.quote) not in normalize(paragraphs[ref.paragraph - 1]):
+            elsewhere = [
+                i + 1 for i, p in enumerate(paragraphs) if normalize(ref.quote) in normalize(p)
+            ]
+            hint = (
+                f"; it is in paragraph {elsewhere[0]}"
+                if elsewhere
+                else "; copy the words exactly from the article"
+            )
+            errors.append(
+                loaded.error(
+                    (*location, "quote"),
+                    f"quote not found in paragraph {ref.paragraph} of {briefing.source.text}{hint}",
+                )
+            )
+    return errors
+
+
+def source_refs(briefing: Briefing) -> list[tuple[Location, SourceRef]]:
+    refs: list[tuple[Location, SourceRef]] = []
+    for i, fact in enumerate(briefing.key_facts):
+        refs.append((("key_facts", i, "source"), fact.source))
+    for i, point in enumerate(briefing.argument):
+        if point.source:
+            refs.append((("argument", i, "source"), point.source))
+        for j, sub in enumerate(point.points):
+            if sub.source:
+                refs.append((("argument", i, "points", j, "source"), sub.source))
+    for i, event in enumerate(briefing.timeline):
+        if event.source:
+            refs.append((("timeline", i, "source"), event.source))
+    for i, quote in enumerate(briefing.quotes):
+        refs.append((("quotes", i, "source"), quote.source))
+        refs.append((("quotes", i), SourceRef(paragraph=quote.source.paragraph, quote=quote.text)))
+    return refs
+
+
+def check_audience_names(loaded: LoadedYaml, audiences: list[str]) -> list[BriefgenError]:
+    """`only_for` and `hide_for` must name audiences that exist."""
+    errors: list[BriefgenError] = []
+
+    def visit(node: Any, location: Location) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in {"only_for", "hide_for"} and isinstance(value, list):
+                    for index, name in enumerate(value):
+                        if name not in audiences:
+                            errors.append(
+                                loaded.error(
+                                    (*location, key, index),
+                                    f'unknown audience "{name}".'
+                                    f"{did_you_mean(str(name), audiences)} "
+                                    f"Audiences: {', '.join(audiences)}.",
+                                )
+                            )
+                else:
+                    visit(value, (*location, key))
+        elif isinstance(node, list):
+            for index, item in enumerate(node):
+                visit(item, (*location, index))
+
+    visit(loaded.data, ())
+    return errors
