@@ -67,6 +67,7 @@ class Labels(Strict):
     sources: Text
     source_article: Text
     further_reading: Text
+    notes: Text
     contents: Text
     page: Text
     of: Text

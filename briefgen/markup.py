@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import re
 import secrets
-from typing import Literal
 
 import markdown
 import nh3
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
-FootnoteMode = Literal["page", "drop"]
+class Notes:
+    """Numbered endnotes collected while a document renders, printed in a Notes section.
+
+    Endnotes rather than CSS page footnotes: WeasyPrint lost page footnotes placed
+    inside long list items, and a lost source note is worse than a turned page.
+    """
+
+    def __init__(self) -> None:
+        self.items: list[Markup] = []
+
+    def add(self, html: str | Markup) -> Markup:
+        self.items.append(Markup(html))
+        number = len(self.items)
+        return Markup(
+            f'<sup class="note-call" id="note-call-{number}"><a href="#note-{number}">{number}</a></sup>'
+        )
 
 ALLOWED_TAGS = {
     "p", "em", "strong", "b", "i", "a", "ul", "ol", "li", "code", "sup", "sub",
@@ -42,12 +56,12 @@ def _markdown(text: str) -> str:
     return markdown.markdown(text, extensions=["smarty", "sane_lists"], output_format="html")
 
 
-def render_markdown(text: str, footnotes: FootnoteMode = "page", inline: bool = False) -> Markup:
-    """Markdown → safe HTML. Footnotes become `span.footnote` (CSS `float: footnote`)."""
-    notes: dict[str, str] = {}
+def render_markdown(text: str, notes: Notes | None = None, inline: bool = False) -> Markup:
+    """Markdown → safe HTML. `[^label]` footnotes become endnotes in `notes`, or are dropped."""
+    definitions: dict[str, str] = {}
 
     def keep_definition(match: re.Match[str]) -> str:
-        notes[match[1]] = " ".join(match[2].split())
+        definitions[match[1]] = " ".join(match[2].split())
         return ""
 
     body = _FOOTNOTE_DEF.sub(keep_definition, text)
@@ -55,7 +69,7 @@ def render_markdown(text: str, footnotes: FootnoteMode = "page", inline: bool = 
 
     def placeholder(match: re.Match[str]) -> str:
         label = match[1]
-        if label not in notes:
+        if label not in definitions:
             return match[0]
         order.append(label)
         return f"{_TOKEN}{len(order) - 1}{_TOKEN}"
@@ -66,10 +80,9 @@ def render_markdown(text: str, footnotes: FootnoteMode = "page", inline: bool = 
         html = unwrap_paragraph(html)
 
     def footnote(match: re.Match[str]) -> str:
-        if footnotes == "drop":
+        if notes is None:
             return ""
-        note_html = unwrap_paragraph(sanitize(_markdown(notes[order[int(match[1])]])))
-        return f'<span class="footnote">{note_html}</span>'
+        return notes.add(unwrap_paragraph(sanitize(_markdown(definitions[order[int(match[1])]]))))
 
     html = re.sub(rf"{_TOKEN}(\d+){_TOKEN}", footnote, html)
     return Markup(html.strip())
@@ -87,7 +100,3 @@ def plain_text(text: str) -> str:
     html = _markdown(_FOOTNOTE_REF.sub("", _FOOTNOTE_DEF.sub("", text)))
     return " ".join(nh3.clean(html, tags=set()).split())
 
-
-def footnote_html(text: str) -> Markup:
-    """A note written by the templates themselves (e.g. a source reference)."""
-    return Markup('<span class="footnote">{}</span>').format(escape(text))

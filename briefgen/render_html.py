@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from briefgen.audience import Audience
 from briefgen.errors import BriefgenError
-from briefgen.markup import plain_text, render_markdown
+from briefgen.markup import Notes, plain_text, render_markdown
 from briefgen.schema import Briefing, Tailored
 from briefgen.timeline import timeline_svg
 
@@ -117,6 +117,25 @@ def available_sections(briefing: Briefing) -> list[str]:
     return always + [name for name, value in optional.items() if value]
 
 
+def has_notes(briefing: Briefing) -> bool:
+    """Whether the handout will print endnotes: source references or Markdown footnotes."""
+    sourced = any(p.source or any(s.source for s in p.points) for p in briefing.argument)
+    sourced = sourced or any(e.source for e in briefing.timeline)
+    prose = [briefing.summary, briefing.background or "", briefing.thesis or ""]
+    return sourced or any("[^" in text for text in prose)
+
+
+def markdown_filter(inline: bool) -> Any:
+    """A filter that renders Markdown and files its footnotes in the render's `notes`."""
+
+    @jinja2.pass_context
+    def render(context: jinja2.runtime.Context, text: str) -> Markup:
+        notes = context.get("notes")
+        return render_markdown(text, notes if isinstance(notes, Notes) else None, inline=inline)
+
+    return render
+
+
 class TemplateRenderer:
     """A Jinja environment for one audience: strict, autoescaped, audience folder first."""
 
@@ -131,9 +150,9 @@ class TemplateRenderer:
             keep_trailing_newline=True,
         )
         self.env.filters.update(
-            md=lambda text: render_markdown(text, footnotes="page"),
-            md_inline=lambda text: render_markdown(text, footnotes="page", inline=True),
-            md_brief=lambda text: render_markdown(text, footnotes="drop", inline=True),
+            md=markdown_filter(inline=False),
+            md_inline=markdown_filter(inline=True),
+            md_brief=lambda text: render_markdown(text, None, inline=True),
             plain=plain_text,
             date=audience.format_date,
             css_string=css_string,
@@ -156,6 +175,8 @@ class TemplateRenderer:
             "logo_url": self.logo_url(),
             "timeline_svg": Markup(timeline_svg(shown.timeline, config)) if shown.timeline else "",
             "available_sections": available_sections(shown),
+            "notes": Notes(),
+            "has_notes": has_notes(shown),
         }
         return self.render_template(TEMPLATE_NAMES[kind], context)
 

@@ -1,0 +1,40 @@
+"""Shared fixtures: the project's real folders, and the seed briefing built once per session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from briefgen.audience import load_audience
+from briefgen.build import BuildOptions, Output, build_briefing
+from briefgen.audience import audience_names
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "templates"
+CONTENT = ROOT / "content"
+SEED = CONTENT / "russian-peacekeepers-azerbaijan"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--approve", action="store_true", help="Regenerate approved images and golden files."
+    )
+
+
+@pytest.fixture(scope="session")
+def approve(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--approve"))
+
+
+@pytest.fixture(scope="session")
+def seed_build(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Output]]:
+    """Every shipped audience's brief and handout of the seed briefing: {audience: {kind: Output}}."""
+    out = tmp_path_factory.mktemp("build")
+    known = audience_names(TEMPLATES)
+    results: dict[str, dict[str, Output]] = {}
+    for name in known:
+        audience = load_audience(TEMPLATES, name)
+        outputs = build_briefing(SEED, audience, BuildOptions(out=out, templates=TEMPLATES), known)
+        results[name] = {o.kind: o for o in outputs}
+    return results

@@ -1,0 +1,110 @@
+"""End to end: build the real seed briefing and read the PDFs back with real readers."""
+
+from __future__ import annotations
+
+import pytest
+from pypdf import PdfReader
+
+from briefgen.audience import load_audience
+from briefgen.build import Output
+from briefgen.render_html import brief_selection, for_audience, Fit
+from briefgen.validate import load_briefing
+from tests.conftest import SEED, TEMPLATES
+
+
+def text_of(output: Output) -> str:
+    reader = PdfReader(output.path)
+    return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+
+
+def squash(text: str) -> str:
+    """Text without spaces or hyphenation breaks, so wrapped words still match."""
+    return "".join(text.replace("\u2010", "").replace("-", "").split())
+
+
+def test_brief_is_exactly_one_page(seed_build: dict[str, dict[str, Output]]) -> None:
+    for audience, outputs in seed_build.items():
+        assert len(PdfReader(outputs["brief"].path).pages) == 1, audience
+
+
+def test_handout_has_at_least_three_pages(seed_build: dict[str, dict[str, Output]]) -> None:
+    for audience, outputs in seed_build.items():
+        assert len(PdfReader(outputs["handout"].path).pages) >= 3, audience
+
+
+def test_general_prints_every_fact_figure_in_both_pdfs(
+    seed_build: dict[str, dict[str, Output]],
+) -> None:
+    briefing, _ = load_briefing(SEED)
+    brief, handout = squash(text_of(seed_build["general"]["brief"])), squash(
+        text_of(seed_build["general"]["handout"])
+    )
+    for fact in briefing.key_facts:
+        assert squash(fact.figure) in brief, fact.figure
+        assert squash(fact.figure) in handout, fact.figure
+
+
+def test_each_audience_brief_holds_everything_it_meant_to_print(
+    seed_build: dict[str, dict[str, Output]],
+) -> None:
+    """Nothing is silently cut: every fact and claim chosen for the brief is in its text."""
+    briefing, _ = load_briefing(SEED)
+    for name, outputs in seed_build.items():
+        audience = load_audience(TEMPLATES, name)
+        shown = brief_selection(for_audience(briefing, name), audience, Fit(0))
+        text = squash(text_of(outputs["brief"]))
+        for fact in shown.key_facts:
+            assert squash(fact.figure) in text, (name, fact.figure)
+        for point in shown.argument:
+            assert squash(point.claim) in text, (name, point.claim)
+
+
+def test_pdf_metadata_is_set(seed_build: dict[str, dict[str, Output]]) -> None:
+    for outputs in seed_build.values():
+        for output in outputs.values():
+            reader = PdfReader(output.path)
+            info = reader.metadata
+            assert info is not None and info.title and "Russian peacekeepers" in info.title
+            assert info.author
+            assert info.subject
+            assert "/StructTreeRoot" in reader.trailer["/Root"], "PDF is not tagged"
+            assert "/Lang" in reader.trailer["/Root"]
+
+
+def test_all_fonts_are_embedded_and_shipped(seed_build: dict[str, dict[str, Output]]) -> None:
+    for outputs in seed_build.values():
+        for output in outputs.values():
+            reader = PdfReader(output.path)
+            names = set()
+            for page in reader.pages:
+                fonts = page["/Resources"].get_object().get("/Font", {})
+                for ref in fonts.values():
+                    font = ref.get_object()
+                    descendants = font.get("/DescendantFonts")
+                    descriptor = (
+                        descendants[0].get_object()["/FontDescriptor"]
+                        if descendants
+                        else font["/FontDescriptor"]
+                    ).get_object()
+                    assert any(
+                        key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")
+                    ), f"{font['/BaseFont']} is not embedded in {output.path}"
+                    names.add(str(font["/BaseFont"]).split("+")[-1])
+            assert names and all(name.startswith("Noto") for name in names), names
+
+
+def test_handout_has_bookmarks_and_page_x_of_y(seed_build: dict[str, dict[str, Output]]) -> None:
+    output = seed_build["general"]["handout"]
+    reader = PdfReader(output.path)
+    titles = [item.title for item in reader.outline if not isinstance(item, list)]
+    assert any("Key facts" in t for t in titles), titles
+    pages = len(reader.pages)
+    last = " ".join((reader.pages[-1].extract_text() or "").split())
+    assert f"Page {pages} of {pages}" in last
+
+
+@pytest.mark.parametrize("kind", ["brief", "handout"])
+def test_html_is_written_next_to_pdf(seed_build: dict[str, dict[str, Output]], kind: str) -> None:
+    output = seed_build["general"][kind]
+    html = output.path.with_suffix(".html")
+    assert html.is_file() and "<html" in html.read_text(encoding="utf-8")
