@@ -20,16 +20,12 @@ WIDTH = 480.0
 FONT_SIZE = 7.6
 LINE_HEIGHT = 9.6
 AVERAGE_GLYPH_WIDTH = 0.52  # of the font size, for a humanist sans like Noto Sans
-MAX_LINES = 4
 
 
 def wrap(text: str, width_pt: float, size: float) -> list[str]:
     chars = max(8, int(width_pt / (size * AVERAGE_GLYPH_WIDTH)))
-    lines = textwrap.wrap(text, chars, break_long_words=False) or [""]
-    if len(lines) > MAX_LINES:
-        lines = [*lines[: MAX_LINES - 1], " ".join(lines[MAX_LINES - 1 :])]
-        lines[-1] = textwrap.shorten(lines[-1], chars, placeholder="…")
-    return lines
+    # Never shortened: a timeline that drops words would silently cut content.
+    return textwrap.wrap(text, chars, break_long_words=False) or [""]
 
 
 def timeline_svg(events: list[TimelineEvent], config: AudienceConfig) -> str:
