@@ -10,6 +10,7 @@ from typing import Any
 from briefgen.audience import Audience
 from briefgen.errors import BriefgenError, display_path
 from briefgen.fit import DoesNotFit, Fitted, fit_to_one_page
+from briefgen.glyphs import check_audience_glyphs, check_briefing_glyphs
 from briefgen.load import LoadedYaml, Location
 from briefgen.output import write_atomically
 from briefgen.render_html import DocumentKind, TemplateRenderer, droppable_items
@@ -61,6 +62,8 @@ def build_briefing(
 ) -> list[Output]:
     """Build brief and handout of one briefing for one audience; returns what was written."""
     briefing, loaded = load_briefing(folder, known_audiences)
+    check_briefing_glyphs(loaded, options.templates)
+    check_audience_glyphs(audience, options.templates)
     renderer = TemplateRenderer(audience)
     target = options.out / folder.name / audience.name
     allowed = [options.templates, folder]

@@ -11,6 +11,7 @@ import click
 from briefgen.audience import AUDIENCES_FOLDER, audience_names, load_audience
 from briefgen.build import BuildOptions, build_briefing, find_briefings, summary_table
 from briefgen.errors import BriefgenError, UsageError, display_path
+from briefgen.glyphs import check_audience_glyphs, check_briefing_glyphs
 from briefgen.validate import load_briefing
 
 folder_paths = click.argument(
@@ -87,10 +88,11 @@ def check(ctx: click.Context, paths: tuple[Path, ...]) -> None:
     """Validate briefings and audiences without rendering anything."""
     known = _audiences(ctx)
     for name in known:
-        load_audience(ctx.obj["templates"], name)
+        check_audience_glyphs(load_audience(ctx.obj["templates"], name), ctx.obj["templates"])
     folders = find_briefings(list(paths), ctx.obj["content"])
     for folder in folders:
-        load_briefing(folder, known)
+        _, loaded = load_briefing(folder, known)
+        check_briefing_glyphs(loaded, ctx.obj["templates"])
         click.echo(f"ok  {display_path(folder / 'briefing.yaml')}")
 
 

@@ -1,0 +1,149 @@
+"""Every character must print: check text against the shipped fonts before rendering.
+
+WeasyPrint never fails on a missing glyph: it falls back to whatever fonts the machine
+has, or prints tofu. So the output would depend on the machine. Instead, every string
+that can reach the page is checked against the cmaps of `templates/base/fonts/*.ttf`,
+and a character none of them covers is an error that names the character and the field.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from briefgen.audience import BASE_FOLDER, CONFIG_NAME, Audience
+from briefgen.errors import BriefgenError
+from briefgen.load import LoadedYaml, Location, load_yaml
+from briefgen.validate import ContentErrors
+
+FONTS_FOLDER = "fonts"
+
+NOT_PRINTED_KEYS = frozenset({"only_for", "hide_for", "priority", "language"})
+"""Briefing keys whose values steer the build but never appear on the page."""
+NOT_PRINTED_PATHS: frozenset[Location] = frozenset({("source", "text")})
+
+PRINTED_AUDIENCE_KEYS = ("marking", "organisation", "date_format", "months", "labels")
+"""Audience config that the templates print; description, palette, fonts etc. do not."""
+NOT_PRINTED_AUDIENCE_PATHS: frozenset[Location] = frozenset({("organisation", "logo")})
+
+MAX_LISTED = 3
+"""Missing characters named per field; one is usually enough to find the rest."""
+
+
+def fonts_folder(templates: Path) -> Path:
+    return templates / BASE_FOLDER / FONTS_FOLDER
+
+
+@lru_cache(maxsize=8)
+def _covered(folder: Path) -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
+    fonts = sorted(folder.glob("*.ttf"))
+    if not fonts:
+        raise BriefgenError("no .ttf fonts here; the templates must ship their fonts", folder)
+    covered: set[int] = set()
+    for path in fonts:
+        try:
+            with TTFont(path, lazy=True) as font:
+                covered.update(font.getBestCmap() or {})
+        except Exception as exc:  # fontTools raises many kinds for a damaged file
+            raise BriefgenError(f"cannot read font: {exc}", path) from None
+    return frozenset(covered)
+
+
+def covered_codepoints(templates: Path) -> frozenset[int]:
+    """Code points that at least one shipped font maps to a glyph; read once per process."""
+    return _covered(fonts_folder(templates).resolve())
+
+
+def needs_glyph(char: str) -> bool:
+    """Line breaks, tabs and invisible format characters (soft hyphen, ZWJ) draw nothing."""
+    return unicodedata.category(char) not in {"Cc", "Cf", "Zl", "Zp"}
+
+
+def missing_characters(text: str, covered: frozenset[int]) -> list[str]:
+    """Characters of `text` that no shipped font covers, each once, in order of appearance."""
+    missing: dict[str, None] = {}
+    for char in text:
+        if ord(char) not in covered and needs_glyph(char):
+            missing[char] = None
+    return list(missing)
+
+
+def describe_character(char: str) -> str:
+    name = unicodedata.name(char, "unnamed character")
+    return f'"{char}" (U+{ord(char):04X} {name})'
+
+
+def strings_in(
+    data: Any, location: Location = (), skip_keys: frozenset[str] = frozenset()
+) -> Iterator[tuple[Location, str]]:
+    """Every string value in `data` with its location; mapping keys are not printed."""
+    if isinstance(data, str):
+        yield location, data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            if key not in skip_keys:
+                yield from strings_in(value, (*location, key), skip_keys)
+    elif isinstance(data, list):
+        for index, item in enumerate(data):
+            yield from strings_in(item, (*location, index), skip_keys)
+
+
+def field_errors(
+    loaded: LoadedYaml,
+    strings: Iterator[tuple[Location, str]],
+    covered: frozenset[int],
+    skip_paths: frozenset[Location] = frozenset(),
+) -> list[BriefgenError]:
+    errors = []
+    for location, text in strings:
+        if location in skip_paths:
+            continue
+        missing = missing_characters(text, covered)
+        if not missing:
+            continue
+        listed = ", ".join(describe_character(c) for c in missing[:MAX_LISTED])
+        more = f" and {len(missing) - MAX_LISTED} more" if len(missing) > MAX_LISTED else ""
+        field = ".".join(str(part) for part in location)
+        errors.append(
+            loaded.error(
+                location,
+                f"{field}: no shipped font has a glyph for {listed}{more}; replace or remove "
+                "it, or add a font covering it to templates/base/fonts",
+            )
+        )
+    return errors
+
+
+def check_briefing_glyphs(loaded: LoadedYaml, templates: Path) -> None:
+    """Raise one error per briefing field holding a character the shipped fonts lack."""
+    covered = covered_codepoints(templates)
+    strings = strings_in(loaded.data, skip_keys=NOT_PRINTED_KEYS)
+    errors = field_errors(loaded, strings, covered, NOT_PRINTED_PATHS)
+    if errors:
+        raise ContentErrors(errors)
+
+
+def check_audience_glyphs(audience: Audience, templates: Path) -> None:
+    """The same for the words the templates print from the audience config.
+
+    Both files are checked, each reporting its own lines: the base config's labels are
+    printed for every audience that does not override them.
+    """
+    covered = covered_codepoints(templates)
+    errors: list[BriefgenError] = []
+    for path in (templates / BASE_FOLDER / CONFIG_NAME, audience.folder / CONFIG_NAME):
+        loaded = load_yaml(path, "audience config")
+        strings = (
+            found
+            for key in PRINTED_AUDIENCE_KEYS
+            if key in loaded.data
+            for found in strings_in(loaded.data[key], (key,))
+        )
+        errors += field_errors(loaded, strings, covered, NOT_PRINTED_AUDIENCE_PATHS)
+    if errors:
+        raise ContentErrors(errors)
