@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,19 @@ from briefgen.errors import BriefgenError
 
 MAX_FILE_BYTES = 2_000_000
 """Larger YAML files are refused before parsing: a briefing is a few kilobytes."""
+MAX_VALUES = 200_000
+"""Values after expanding YAML aliases; beyond this an alias bomb would eat memory."""
+MAX_DEPTH = 40
+"""Nesting levels; a briefing needs about six."""
+MAX_MARKS = 5_000
+"""Keys, list items and flow separators before parsing. The pure-Python parser needs
+about half a millisecond per mark, so this caps a hostile file at a few seconds; the
+seed briefing has about 420."""
+MAX_FLOW_DEPTH = 200
+"""Open `[` and `{` checked before parsing, which recurses once per level."""
 
 Location = tuple[str | int, ...]
+_MARK = re.compile(r"^\s*- |: |[\[{,]", re.M)
 
 
 @dataclass(frozen=True)
@@ -60,8 +72,9 @@ def read_text(path: Path, what: str = "file") -> str:
         if size > MAX_FILE_BYTES:
             raise BriefgenError(
                 f"{what} is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit; "
-                "split it or move long text out",
+                "shorten it: a briefing is a few kilobytes",
                 path,
+                1,
             )
         raw = path.read_bytes()
     except PermissionError:
@@ -71,6 +84,10 @@ def read_text(path: Path, what: str = "file") -> str:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise BriefgenError(
+                f"this {what} is UTF-16; save it as UTF-8", path, 1, 1
+            ) from None
         line = raw.count(b"\n", 0, exc.start) + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise BriefgenError(
@@ -80,7 +97,12 @@ def read_text(path: Path, what: str = "file") -> str:
             column,
         ) from None
     if "\x00" in text:
-        raise BriefgenError(f"this {what} contains NUL bytes; is it a binary file?", path)
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise BriefgenError(
+            f"this {what} contains NUL bytes; is it a binary file? Save it as UTF-8 text",
+            path,
+            line,
+        )
     return text
 
 
@@ -89,9 +111,32 @@ def load_yaml(path: Path, what: str = "briefing file") -> LoadedYaml:
     text = read_text(path, what)
     if not text.strip():
         raise BriefgenError(f"{what} is empty; start from `briefgen new SLUG`", path, 1, 1)
+    deep = _deepest_bracket_line(text, MAX_FLOW_DEPTH)
+    if deep is not None:  # ruamel recurses per level and takes seconds to hit the limit
+        raise BriefgenError(
+            f"brackets are nested too deeply (over {MAX_FLOW_DEPTH} levels); "
+            "close them or flatten the lists",
+            path,
+            deep,
+        )
+    marks = _MARK.findall(text)
+    if len(marks) > MAX_MARKS:
+        where = next(m for n, m in enumerate(_MARK.finditer(text)) if n == MAX_MARKS)
+        raise BriefgenError(
+            f"{what} has {len(marks):,} keys, list items and commas, over the limit of "
+            f"{MAX_MARKS:,} (reached on this line); a briefing is far smaller, so shorten "
+            "the lists",
+            path,
+            text.count("\n", 0, where.start()) + 1,
+        )
     yaml = YAML(typ="rt", pure=True)
     try:
         data = yaml.load(text)
+    except RecursionError:
+        raise BriefgenError(
+            "lists or mappings are nested too deeply; flatten them",
+            path,
+        ) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
@@ -105,7 +150,68 @@ def load_yaml(path: Path, what: str = "briefing file") -> LoadedYaml:
         raise BriefgenError(
             f"{what} must be a mapping of keys like `title:`, but it is {kind}", path, 1, 1
         )
-    return LoadedYaml(path, data)
+    loaded = LoadedYaml(path, data)
+    check_shape(loaded)
+    return loaded
+
+
+def check_shape(loaded: LoadedYaml) -> None:
+    """Refuse alias bombs and absurd nesting before anything copies the data.
+
+    ruamel keeps an alias as a second reference to one object, so the parse is cheap;
+    the danger is every later stage that walks it. Sizes are memoised per object, so
+    this walk costs the size of the file, not of the expansion.
+    """
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(node: Any, location: Location) -> int:
+        if not isinstance(node, dict | list):
+            return 1
+        if id(node) in sizes:
+            if id(node) in open_nodes:
+                raise loaded.error(
+                    location, "a YAML alias (*name) refers to the list or mapping holding it; "
+                    "remove the alias"
+                )
+            return sizes[id(node)]
+        if len(location) > MAX_DEPTH:
+            raise loaded.error(
+                location,
+                f"lists or mappings are nested too deeply (over {MAX_DEPTH} levels); flatten them",
+            )
+        sizes[id(node)] = 1
+        open_nodes.add(id(node))
+        children = node.items() if isinstance(node, dict) else enumerate(node)
+        total = 1 + sum(size(child, (*location, key)) for key, child in children)
+        open_nodes.discard(id(node))
+        sizes[id(node)] = total
+        if total > MAX_VALUES:
+            raise loaded.error(
+                location[:1] or location,
+                f"this expands to over {MAX_VALUES:,} values through YAML aliases (*name) "
+                "or sheer size; write the content out without aliases and keep it short",
+            )
+        return total
+
+    size(loaded.data, ())
+
+
+def _deepest_bracket_line(text: str, limit: int) -> int | None:
+    """The line where brackets first nest past `limit`, or None.
+
+    Counts brackets in prose too, so the limit is generous: unclosed brackets in
+    Markdown would need to pile up by the hundred to trip it.
+    """
+    if text.count("[") + text.count("{") <= limit:
+        return None
+    depth = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        for char in line:
+            depth += (char in "[{") - (char in "]}")
+            if depth > limit:
+                return number
+    return None
 
 
 def _yaml_hint(problem: str) -> str:

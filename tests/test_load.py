@@ -1,0 +1,157 @@
+"""Stage 1: every way a YAML file can be unreadable becomes one located, fixable message."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from briefgen import load
+from briefgen.errors import BriefgenError
+from briefgen.load import load_yaml, read_text
+
+
+def write(tmp_path: Path, data: str | bytes, name: str = "briefing.yaml") -> Path:
+    path = tmp_path / name
+    if isinstance(data, bytes):
+        path.write_bytes(data)
+    else:
+        path.write_text(data, encoding="utf-8")
+    return path
+
+
+def error_of(path: Path) -> BriefgenError:
+    with pytest.raises(BriefgenError) as info:
+        load_yaml(path)
+    return info.value
+
+
+def test_keeps_line_and_column_of_keys(tmp_path: Path) -> None:
+    loaded = load_yaml(write(tmp_path, "title: x\nsource:\n  title: y\n"))
+    assert loaded.position(("source", "title")) == (3, 3)
+    assert loaded.position(("source", "nope")) == (2, 1)
+
+
+def test_syntax_error_points_at_the_line(tmp_path: Path) -> None:
+    error = error_of(write(tmp_path, "title: x\nkeywords: [a, b\nsummary: y\n"))
+    assert error.line == 3 and "YAML syntax error" in error.message
+
+
+def test_tab_indentation_gets_a_hint(tmp_path: Path) -> None:
+    error = error_of(write(tmp_path, "source:\n\ttitle: x\n"))
+    assert error.line == 2 and "indent with spaces" in error.message
+
+
+def test_duplicate_key_gets_a_hint(tmp_path: Path) -> None:
+    error = error_of(write(tmp_path, "title: a\ntitle: b\n"))
+    assert error.line == 2 and "each key may appear once" in error.message
+
+
+@pytest.mark.parametrize("text", ["", "   \n\n", "# only a comment\n"])
+def test_empty_file(tmp_path: Path, text: str) -> None:
+    error = error_of(write(tmp_path, text))
+    assert error.line == 1 and ("empty" in error.message or "mapping" in error.message)
+
+
+@pytest.mark.parametrize(("text", "kind"), [("- a\n- b\n", "a list"), ("just words\n", "a single value")])
+def test_top_level_must_be_a_mapping(tmp_path: Path, text: str, kind: str) -> None:
+    error = error_of(write(tmp_path, text))
+    assert kind in error.message and error.line == 1
+
+
+def test_latin1_bytes_name_line_and_column(tmp_path: Path) -> None:
+    error = error_of(write(tmp_path, "title: ok\nsummary: caf\xe9\n".encode("latin-1")))
+    assert (error.line, error.column) == (2, 13)
+    assert "not UTF-8" in error.message and "save the file as UTF-8" in error.message
+
+
+def test_utf16_is_named(tmp_path: Path) -> None:
+    error = error_of(write(tmp_path, "title: x\n".encode("utf-16")))
+    assert "UTF-16" in error.message and error.line == 1
+
+
+def test_utf8_bom_is_fine(tmp_path: Path) -> None:
+    assert load_yaml(write(tmp_path, "\ufefftitle: x\n")).data["title"] == "x"
+
+
+def test_nul_bytes(tmp_path: Path) -> None:
+    error = error_of(write(tmp_path, b"title: x\nsummary: \x00\x01\n"))
+    assert error.line == 2 and "binary" in error.message
+
+
+def test_missing_file_and_folder(tmp_path: Path) -> None:
+    assert "not found" in error_of(tmp_path / "nope.yaml").message
+    (tmp_path / "dir.yaml").mkdir()
+    assert "folder" in error_of(tmp_path / "dir.yaml").message
+
+
+def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Running as root ignores file modes, so simulate the refusal."""
+    path = write(tmp_path, "title: x\n")
+
+    def deny(self: Path) -> bytes:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "read_bytes", deny)
+    with pytest.raises(BriefgenError, match="permission denied"):
+        read_text(path)
+
+
+def test_ten_megabyte_summary_is_refused_before_reading(tmp_path: Path) -> None:
+    path = write(tmp_path, "title: x\nsummary: " + "word " * 2_000_000 + "\n")
+    started = time.perf_counter()
+    error = error_of(path)
+    assert time.perf_counter() - started < 1
+    assert "byte limit" in error.message and error.line == 1
+
+
+def test_ten_thousand_facts_fail_fast(tmp_path: Path) -> None:
+    facts = "".join(
+        f'  - figure: "{i}"\n    label: Fact {i}\n    source: {{paragraph: 1}}\n'
+        for i in range(10_000)
+    )
+    path = write(tmp_path, f"title: x\nkey_facts:\n{facts}")
+    started = time.perf_counter()
+    error = error_of(path)
+    assert time.perf_counter() - started < 1
+    assert "over the limit" in error.message and error.line is not None
+
+
+def test_billion_laughs_fails_fast(tmp_path: Path) -> None:
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 10)]
+    started = time.perf_counter()
+    error = error_of(write(tmp_path, "\n".join(lines) + "\n"))
+    assert time.perf_counter() - started < 2
+    assert "aliases" in error.message and error.line is not None
+
+
+def test_modest_aliases_are_allowed(tmp_path: Path) -> None:
+    text = "a: &x [press, ministers]\nb: *x\n"
+    assert list(load_yaml(write(tmp_path, text)).data["b"]) == ["press", "ministers"]
+
+
+def test_self_referencing_alias_does_not_loop(tmp_path: Path) -> None:
+    """ruamel leaves the inner alias empty; the shape check must not loop either way."""
+    loaded = load_yaml(write(tmp_path, "a: &x [1, *x]\n"))
+    assert loaded.data["a"][0] == 1
+
+
+def test_deep_flow_nesting_fails_fast(tmp_path: Path) -> None:
+    started = time.perf_counter()
+    error = error_of(write(tmp_path, "title: " + "[" * 5000 + "]" * 5000 + "\n"))
+    assert time.perf_counter() - started < 1
+    assert "nested too deeply" in error.message and error.line == 1
+
+
+def test_moderate_nesting_is_reported_at_its_line(tmp_path: Path) -> None:
+    error = error_of(write(tmp_path, "title: x\nsummary: " + "[" * 60 + "]" * 60 + "\n"))
+    assert "nested too deeply" in error.message and error.line == 2
+
+
+def test_limits_are_generous_for_real_briefings() -> None:
+    seed = Path(__file__).resolve().parent.parent / "content/russian-peacekeepers-azerbaijan"
+    text = (seed / "briefing.yaml").read_text(encoding="utf-8")
+    assert len(load._MARK.findall(text)) * 5 < load.MAX_MARKS
+    load_yaml(seed / "briefing.yaml")
