@@ -89,6 +89,7 @@ class BriefSettings(Strict):
     show_timeline: bool
     show_quotes: bool
     show_what_to_watch: bool
+    show_glossary: bool
     body_size_pt: float = Field(ge=7, le=14)
     min_body_size_pt: float = Field(ge=7, le=14)
 

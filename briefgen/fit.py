@@ -43,6 +43,7 @@ def fit_to_one_page(
     min_body_size_pt: float,
     droppable: list[str],
     describe_item: Callable[[str], str],
+    expected_text: Callable[[Fit], list[str]] | None = None,
 ) -> Fitted:
     """Climb the fit ladder until the brief is one page; raise `DoesNotFit` otherwise."""
     attempts = 0
@@ -60,6 +61,12 @@ def fit_to_one_page(
         laid_out = attempt(fit)
         if laid_out.pages == 1:
             assert last is not None
+            lost = missing_text(laid_out, expected_text(fit)) if expected_text else []
+            if lost:
+                raise DoesNotFit(
+                    f"the brief fits one page but does not show all its text, e.g. "
+                    f"\"{lost[0][:60]}\"; check the audience's CSS for hidden or clipped content"
+                )
             steps = describe_fit(fit, body_size_pt, describe_item)
             return Fitted(laid_out, last[1], fit, steps, attempts)
     assert last is not None
@@ -103,6 +110,27 @@ def overflow_message(laid_out: LaidOut) -> str:
         "those, mark facts or sub-points `priority: low`, or lower the audience's "
         "brief.max_facts / brief.min_body_size_pt"
     )
+
+
+def printed_text(laid_out: LaidOut) -> str:
+    """All text WeasyPrint laid out, squashed for comparison (see `squash`)."""
+    parts = []
+    for page in laid_out.document.pages:
+        for root in _root_boxes(page):
+            parts += [box.text for box in root.descendants() if type(box).__name__ == "TextBox"]
+    return squash("".join(parts))
+
+
+def squash(text: str) -> str:
+    """Text without white space, hyphens and quotes, so line breaks and typography don't matter."""
+    dropped = "-\u00ad\u2010\u2011'\"\u2018\u2019\u201c\u201d"
+    return "".join(ch for ch in text if not ch.isspace() and ch not in dropped)
+
+
+def missing_text(laid_out: LaidOut, expected: list[str]) -> list[str]:
+    """The expected snippets that did not make it onto the pages."""
+    printed = printed_text(laid_out)
+    return [snippet for snippet in expected if squash(snippet) not in printed]
 
 
 def _root_boxes(page: Any) -> list[Any]:

@@ -81,6 +81,25 @@ def brief_selection(briefing: Briefing, audience: Audience, fit: Fit) -> Briefin
     return briefing.model_copy(update={"key_facts": facts, "argument": argument, "quotes": quotes})
 
 
+def expected_brief_text(briefing: Briefing, audience: Audience, fit: Fit) -> list[str]:
+    """The words the brief is meant to print, to prove none were cut."""
+    settings = audience.config.brief
+    shown = brief_selection(for_audience(briefing, audience.name), audience, fit)
+    texts = [shown.title, plain_text(shown.bottom_line or shown.summary)]
+    if settings.show_summary and shown.bottom_line:
+        texts.append(plain_text(shown.summary))
+    for fact in shown.key_facts:
+        texts += [fact.figure, fact.label]
+    for point in shown.argument:
+        texts.append(point.claim)
+        texts += [plain_text(sub.short or sub.text) for sub in point.points]
+    if settings.show_what_to_watch:
+        texts += [plain_text(item) for item in shown.what_to_watch]
+    if settings.show_quotes:
+        texts += [quote.text for quote in shown.quotes]
+    return texts
+
+
 def droppable_items(briefing: Briefing, audience: Audience) -> list[str]:
     """Low-priority items shown on the brief that the fit ladder may drop, last first."""
     settings = audience.config.brief
