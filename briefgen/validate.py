@@ -214,7 +214,7 @@ def load_briefing(folder: Path, audiences: list[str] | None = None) -> tuple[Bri
     """Load and fully check `folder/briefing.yaml`: schema, source quotes, audience names."""
     loaded = load_yaml(folder / "briefing.yaml")
     briefing = validate_model(loaded, Briefing)
-    errors = check_source_quotes(briefing, loaded, folder)
+    errors = check_source_quotes(briefing, loaded, folder) + check_images(loaded, folder)
     if audiences is not None:
         errors += check_audience_names(loaded, audiences)
     if errors:
@@ -314,6 +314,67 @@ def check_audience_names(loaded: LoadedYaml, audiences: list[str]) -> list[Brief
                             )
                 else:
                     visit(value, (*location, key))
+        elif isinstance(node, list):
+            for index, item in enumerate(node):
+                visit(item, (*location, index))
+
+    visit(loaded.data, ())
+    return errors
+
+
+# --- Images ------------------------------------------------------------------------------
+
+_IMAGE_REFS = (
+    re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)"),  # Markdown ![alt](url)
+    re.compile(r"<img\b[^>]*?\bsrc\s*=\s*[\"']?([^\"'\s>]+)", re.I),  # raw HTML
+)
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+def check_images(loaded: LoadedYaml, folder: Path) -> list[BriefgenError]:
+    """Images in prose must be files in the briefing folder, present and of sane size.
+
+    Checked here so `briefgen check` catches them; the PDF stage refuses the same things
+    again in case something slips past this pattern match.
+    """
+    from urllib.parse import unquote
+
+    from briefgen.write_pdf import MAX_RESOURCE_BYTES, image_problem
+
+    root = folder.resolve()
+    errors: list[BriefgenError] = []
+
+    def problem(url: str) -> str | None:
+        if _SCHEME.match(url):
+            return (
+                f'image "{_short(url, 60)}" is a URL; only files in the briefing folder can '
+                "be printed, so save the image there and write its file name"
+            )
+        path = (folder / unquote(url.split("#")[0].split("?")[0])).resolve()
+        if not path.is_relative_to(root):
+            return (
+                f'image "{_short(url, 60)}" is outside the briefing folder; copy it into '
+                f"{folder.name}/ and write its file name"
+            )
+        if not path.is_file():
+            return f'image "{_short(url, 60)}" not found in {folder.name}/; check the file name'
+        if path.stat().st_size > MAX_RESOURCE_BYTES:
+            return f'image "{_short(url, 60)}" is over {MAX_RESOURCE_BYTES:,} bytes; shrink it'
+        with path.open("rb") as stream:
+            found = image_problem(stream.read(1_000_000))
+        return f'"{_short(url, 60)}": {found}' if found else None
+
+    def visit(node: Any, location: Location) -> None:
+        if isinstance(node, str):
+            for pattern in _IMAGE_REFS:
+                for match in pattern.finditer(node):
+                    message = problem(match[1])
+                    if message:
+                        field = ".".join(map(str, location))
+                        errors.append(loaded.error(location, f"in {field}: {message}"))
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                visit(value, (*location, key))
         elif isinstance(node, list):
             for index, item in enumerate(node):
                 visit(item, (*location, index))

@@ -19,6 +19,37 @@ if TYPE_CHECKING:
 
 MAX_DATA_URI_BYTES = 512_000
 """Inline `data:` resources beyond this are refused: a logo is a few kilobytes."""
+MAX_RESOURCE_BYTES = 20_000_000
+"""Any one file (image, font, stylesheet) beyond this is refused unread."""
+MAX_IMAGE_SIDE = 10_000
+MAX_IMAGE_PIXELS = 40_000_000
+"""Raster images beyond these are refused from their header, before anything decodes
+them: 40 megapixels is already about 160 MB of memory once decoded."""
+_NOT_IMAGES = (".css", ".ttf", ".otf", ".woff", ".woff2", ".svg", ".txt")
+
+
+def image_problem(data: bytes) -> str | None:
+    """Why a raster image is too large to print, read from its header; None if fine or not an image."""
+    import warnings
+    from io import BytesIO
+
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            with Image.open(BytesIO(data)) as image:
+                width, height = image.size
+        except Image.DecompressionBombError:
+            return "image has absurd dimensions; scale it down below 10,000 pixels a side"
+        except Exception:  # not a raster image Pillow knows: WeasyPrint will judge it
+            return None
+    if max(width, height) > MAX_IMAGE_SIDE or width * height > MAX_IMAGE_PIXELS:
+        return (
+            f"image is {width:,}×{height:,} pixels, over the limit of {MAX_IMAGE_SIDE:,} a side "
+            f"and {MAX_IMAGE_PIXELS // 1_000_000} megapixels; scale it down"
+        )
+    return None
 
 
 @dataclass
@@ -26,6 +57,8 @@ class ResourceLog:
     """What WeasyPrint refused or complained about while rendering one document."""
 
     refused: list[str] = field(default_factory=list)
+    reasons: dict[str, str] = field(default_factory=dict)
+    """Why each refused URL was refused, for the error message."""
     warnings: list[str] = field(default_factory=list)
 
 
@@ -55,7 +88,7 @@ def collect_engine_warnings(log: ResourceLog) -> Iterator[None]:
 
 def make_fetcher(allowed_roots: list[Path], log: ResourceLog) -> Any:
     """A URL fetcher that serves files under `allowed_roots` and small data: URIs only."""
-    from weasyprint.urls import URLFetcher
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     roots = [root.resolve() for root in allowed_roots]
 
@@ -69,12 +102,25 @@ def make_fetcher(allowed_roots: list[Path], log: ResourceLog) -> Any:
                 path = Path(unquote(urlsplit(url).path)).resolve()
                 if not any(path.is_relative_to(root) for root in roots):
                     return self.refuse(url, "outside the templates and briefing folders")
+                if path.is_file() and path.stat().st_size > MAX_RESOURCE_BYTES:
+                    return self.refuse(url, f"file over {MAX_RESOURCE_BYTES:,} bytes")
             else:
                 return self.refuse(url, "network access is disabled")
-            return super().fetch(url, headers)
+            response = super().fetch(url, headers)
+            if urlsplit(url).path.lower().endswith(_NOT_IMAGES):
+                return response
+            try:
+                body = response.read(MAX_RESOURCE_BYTES + 1)
+            finally:
+                response.close()
+            problem = image_problem(body) if len(body) <= MAX_RESOURCE_BYTES else "too large"
+            if problem:
+                return self.refuse(url, problem)
+            return URLFetcherResponse(response.url, body, response.headers, response.status)
 
         def refuse(self, url: str, why: str) -> URLFetcherResponse:
             log.refused.append(url)
+            log.reasons[url] = why
             raise ValueError(f"refused {shorten(url)}: {why}")
 
     return GuardedFetcher(timeout=1, allowed_protocols=("file", "data"))
