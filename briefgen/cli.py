@@ -5,14 +5,20 @@ from __future__ import annotations
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from briefgen.audience import AUDIENCES_FOLDER, audience_names, load_audience
-from briefgen.build import BuildOptions, build_briefing, find_briefings, summary_table
 from briefgen.errors import BriefgenError, UsageError, display_path
-from briefgen.glyphs import check_audience_glyphs, check_briefing_glyphs
-from briefgen.validate import load_briefing
+from briefgen.incremental import audience_names, find_briefings
+from briefgen.summary import Output, summary_table
+
+if TYPE_CHECKING:
+    from briefgen.incremental import Job
+
+# The rendering stack (pydantic models, Jinja, WeasyPrint) is imported inside the
+# commands that need it, so an up-to-date `briefgen build` stays fast.
+AUDIENCES_FOLDER = "audiences"
 
 folder_paths = click.argument(
     "paths", nargs=-1, type=click.Path(path_type=Path, exists=True, file_okay=True)
@@ -42,7 +48,10 @@ def cli(ctx: click.Context, templates: Path, content: Path) -> None:
 
 
 def _audiences(ctx: click.Context) -> list[str]:
-    templates: Path = ctx.obj["templates"]
+    return _audience_list(ctx.obj["templates"])
+
+
+def _audience_list(templates: Path) -> list[str]:
     names = audience_names(templates)
     if not names:
         raise UsageError(
@@ -62,23 +71,87 @@ def _audiences(ctx: click.Context) -> list[str]:
     "--out", type=click.Path(path_type=Path, file_okay=False), default="build", show_default=True
 )
 @click.option("--strict", is_flag=True, help="Fail on any WeasyPrint warning.")
+@click.option("--force", is_flag=True, help="Rebuild even outputs whose inputs have not changed.")
+@click.option(
+    "--jobs", "-j", type=click.IntRange(min=1), default=None,
+    help="Parallel workers. Default: one per core.",
+)
 @click.pass_context
 def build(
-    ctx: click.Context, paths: tuple[Path, ...], audiences: tuple[str, ...], out: Path, strict: bool
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    audiences: tuple[str, ...],
+    out: Path,
+    strict: bool,
+    force: bool,
+    jobs: int | None,
 ) -> None:
-    """Build brief.pdf and handout.pdf for each briefing and audience."""
-    known = _audiences(ctx)
-    chosen = [load_audience(ctx.obj["templates"], name) for name in (audiences or known)]
-    folders = find_briefings(list(paths), ctx.obj["content"])
-    options = BuildOptions(out=out, templates=ctx.obj["templates"], strict=strict)
-    outputs = []
-    total = len(folders) * len(chosen)
-    for index, (folder, audience) in enumerate(
-        ((f, a) for f in folders for a in chosen), start=1
-    ):
-        click.echo(f"[{index}/{total}] {folder.name} · {audience.name}", err=True)
-        outputs += build_briefing(folder, audience, options, known)
+    """Build brief.pdf and handout.pdf for each briefing and audience.
+
+    Outputs whose inputs are unchanged since the last build are skipped
+    (see build/.briefgen-manifest.json); --force rebuilds them anyway.
+    """
+    outputs = run_build(
+        ctx.obj["templates"], ctx.obj["content"], list(paths), list(audiences), out,
+        strict=strict, force=force, workers=jobs,
+    )
     click.echo(summary_table(outputs))
+
+
+def run_build(
+    templates: Path,
+    content: Path,
+    paths: list[Path],
+    audiences: list[str],
+    out: Path,
+    strict: bool = False,
+    force: bool = False,
+    workers: int | None = None,
+    progress: bool = True,
+) -> list[Output]:
+    """Plan with the manifest, build what is stale in parallel, and record the results."""
+    from briefgen.incremental import Manifest, default_workers, plan
+
+    known = _audience_list(templates)
+    names = audiences or known
+    if any(name not in known for name in names):
+        from briefgen.audience import load_audience
+
+        for name in names:
+            load_audience(templates, name)  # raises the "unknown audience" message
+    folders = find_briefings(paths, content)
+    manifest = Manifest(out)
+    stale, fresh = plan(folders, templates, names, manifest, force)
+    if not stale:
+        return fresh
+    from briefgen.audience import load_audience
+    from briefgen.build import BuildOptions, run_jobs
+
+    loaded = {name: load_audience(templates, name) for name in sorted({j.audience for j in stale})}
+    options = BuildOptions(out=out, templates=templates, strict=strict)
+    count = workers or default_workers()
+    if progress:
+        click.echo(
+            f"building {len(stale)} document(s) with {min(count, len(stale))} worker(s)"
+            + (f"; {len(fresh)} up to date" if fresh else ""),
+            err=True,
+        )
+    done = 0
+
+    def on_done(job: Job, output: Output) -> None:
+        nonlocal done
+        done += 1
+        manifest.record(job, output)
+        if progress:
+            click.echo(
+                f"[{done}/{len(stale)}] {job.key} {output.seconds:.1f} s", err=True
+            )
+
+    try:
+        built = run_jobs(stale, loaded, options, known, count, on_done)
+    finally:
+        manifest.save()
+    return sorted(fresh + built, key=lambda o: (o.slug, o.audience, o.kind))
 
 
 @cli.command()
@@ -86,6 +159,10 @@ def build(
 @click.pass_context
 def check(ctx: click.Context, paths: tuple[Path, ...]) -> None:
     """Validate briefings and audiences without rendering anything."""
+    from briefgen.audience import load_audience
+    from briefgen.glyphs import check_audience_glyphs, check_briefing_glyphs
+    from briefgen.validate import load_briefing
+
     known = _audiences(ctx)
     for name in known:
         check_audience_glyphs(load_audience(ctx.obj["templates"], name), ctx.obj["templates"])
@@ -100,6 +177,8 @@ def check(ctx: click.Context, paths: tuple[Path, ...]) -> None:
 @click.pass_context
 def list_audiences(ctx: click.Context) -> None:
     """List the audiences with their descriptions."""
+    from briefgen.audience import load_audience
+
     for name in _audiences(ctx):
         config = load_audience(ctx.obj["templates"], name).config
         click.echo(f"{name:<14} {config.page_size:<6} {config.description}")
@@ -113,6 +192,8 @@ def new_audience(ctx: click.Context, name: str, source: str) -> None:
     """Scaffold a new audience by copying an existing one, ready to edit."""
     import re
 
+    from briefgen.audience import load_audience
+
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name):
         raise UsageError(f'audience name "{name}" must be lower-case letters, digits, - or _')
     templates: Path = ctx.obj["templates"]
@@ -123,6 +204,50 @@ def new_audience(ctx: click.Context, name: str, source: str) -> None:
     shutil.copytree(original.folder, target)
     click.echo(f"created {display_path(target)} from {source}; edit audience.yaml, then run")
     click.echo(f"  briefgen build --audience {name}")
+
+
+@cli.command("new")
+@click.argument("slug")
+@click.pass_context
+def new_briefing(ctx: click.Context, slug: str) -> None:
+    """Scaffold content/SLUG/briefing.yaml, commented and linked to the JSON Schema."""
+    import datetime as dt
+
+    from briefgen.scaffold import new_briefing as scaffold
+
+    root = Path(ctx.obj["templates"]).parent
+    target = scaffold(ctx.obj["content"], slug, root, dt.date.today().isoformat())
+    click.echo(f"created {display_path(target)}; edit it, then run")
+    click.echo(f"  briefgen check {display_path(target.parent)}")
+
+
+@cli.command("schema")
+@click.pass_context
+def write_schema(ctx: click.Context) -> None:
+    """Write the briefing JSON Schema to schema/briefing.schema.json for editors."""
+    from briefgen.scaffold import write_schema as write
+
+    click.echo(f"wrote {display_path(write(Path(ctx.obj['templates']).parent))}")
+
+
+@cli.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path, exists=True))
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--audience", "-a", default=None, metavar="NAME", help="Audience to preview.")
+@click.option(
+    "--out", type=click.Path(path_type=Path, file_okay=False), default="build", show_default=True
+)
+@click.pass_context
+def watch(
+    ctx: click.Context, path: Path | None, port: int, audience: str | None, out: Path
+) -> None:
+    """Serve a live HTML preview on 127.0.0.1 and rebuild PDFs on every change."""
+    from briefgen.watch import serve
+
+    serve(
+        templates=ctx.obj["templates"], content=ctx.obj["content"], path=path,
+        port=port, audience=audience, out=out,
+    )
 
 
 def main() -> None:

@@ -1,0 +1,207 @@
+"""Incremental builds: a manifest of what each output was built from.
+
+`build/.briefgen-manifest.json` maps every output (`slug/audience/kind`) to a hash of
+its inputs — the briefing folder, the audience's template search path and briefgen's
+own source — so an unchanged output is skipped without importing the rendering stack.
+Only the standard library is imported here, which is what keeps a no-op build fast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from briefgen.errors import BriefgenError
+from briefgen.output import write_atomically
+from briefgen.summary import Output
+
+MANIFEST_NAME = ".briefgen-manifest.json"
+MANIFEST_VERSION = 1
+BRIEFING_FILE = "briefing.yaml"
+KINDS = ("brief", "handout")
+AUDIENCE_CONFIG = "audience.yaml"
+
+
+def find_briefings(paths: list[Path], content: Path) -> list[Path]:
+    """Briefing folders from the command line, or every one under `content/`."""
+    if not paths:
+        if not content.is_dir():
+            raise BriefgenError("no content folder; pass a briefing folder or create content/", content)
+        return sorted(p.parent for p in content.glob(f"*/{BRIEFING_FILE}"))
+    folders = []
+    for path in paths:
+        folder = path.parent if path.name == BRIEFING_FILE else path
+        if not (folder / BRIEFING_FILE).is_file():
+            raise BriefgenError(f"no {BRIEFING_FILE} here; a briefing is a folder holding one", folder)
+        folders.append(folder)
+    return folders
+
+
+def audience_names(templates: Path) -> list[str]:
+    """Audience folder names, like `audience.audience_names` but without loading pydantic."""
+    folder = templates / "audiences"
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if (p / AUDIENCE_CONFIG).is_file())
+
+
+def _files(folder: Path, recursive: bool = True) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    found = folder.rglob("*") if recursive else folder.iterdir()
+    return sorted(
+        p for p in found
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )
+
+
+def hash_files(files: list[Path], root: Path, digest: Any) -> None:
+    for path in files:
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+
+
+_package_hash: str | None = None
+
+
+def package_hash() -> str:
+    """briefgen's version and source: a code change rebuilds everything."""
+    global _package_hash
+    if _package_hash is None:
+        from briefgen import __version__
+
+        package = Path(__file__).parent
+        digest = hashlib.sha256(__version__.encode())
+        hash_files(sorted(package.glob("*.py")), package, digest)
+        _package_hash = digest.hexdigest()
+    return _package_hash
+
+
+def tree_hash(root: Path, recursive: bool = True, cache: dict[Any, str] | None = None) -> str:
+    """The hash of every (non-hidden) file under `root`, names included."""
+    key = (root, recursive)
+    if cache is not None and key in cache:
+        return cache[key]
+    digest = hashlib.sha256()
+    hash_files(_files(root, recursive), root, digest)
+    result = digest.hexdigest()
+    if cache is not None:
+        cache[key] = result
+    return result
+
+
+def input_hash(
+    folder: Path, templates: Path, audience: str, cache: dict[Any, str] | None = None
+) -> str:
+    """Everything one briefing × audience is built from: the briefing folder, the
+    audience folder, base/, files at the top of templates/, and briefgen itself."""
+    parts = [
+        tree_hash(folder, cache=cache),
+        tree_hash(templates / "audiences" / audience, cache=cache),
+        tree_hash(templates / "base", cache=cache),
+        tree_hash(templates, recursive=False, cache=cache),
+        package_hash(),
+    ]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Job:
+    """One document to build: a briefing folder, an audience name and a kind."""
+
+    folder: Path
+    audience: str
+    kind: str
+    inputs: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.folder.name}/{self.audience}/{self.kind}"
+
+
+@dataclass
+class Record:
+    inputs: str
+    pages: int
+    size: int
+    seconds: float
+    fitted: str = ""
+
+
+class Manifest:
+    """The on-disk record of what was built from what; a missing or broken file is empty."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.path = out / MANIFEST_NAME
+        self.records: dict[str, Record] = {}
+        try:
+            data = json.loads(self.path.read_text("utf-8"))
+            if data.get("version") == MANIFEST_VERSION:
+                self.records = {k: Record(**v) for k, v in data["outputs"].items()}
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            self.records = {}
+
+    def target(self, job: Job) -> Path:
+        return self.out / job.folder.name / job.audience / f"{job.kind}.pdf"
+
+    def is_fresh(self, job: Job) -> bool:
+        record = self.records.get(job.key)
+        pdf = self.target(job)
+        return (
+            record is not None
+            and record.inputs == job.inputs
+            and pdf.is_file()
+            and pdf.with_suffix(".html").is_file()
+        )
+
+    def up_to_date(self, job: Job) -> Output:
+        record = self.records[job.key]
+        return Output(
+            job.folder.name, job.audience, job.kind,  # type: ignore[arg-type]
+            self.target(job), record.pages, record.size, record.seconds, record.fitted,
+            "up to date",
+        )
+
+    def record(self, job: Job, output: Output) -> None:
+        self.records[job.key] = Record(
+            job.inputs, output.pages, output.size, round(output.seconds, 3), output.fitted
+        )
+
+    def save(self) -> None:
+        data = {
+            "version": MANIFEST_VERSION,
+            "outputs": {k: asdict(v) for k, v in sorted(self.records.items())},
+        }
+        write_atomically(self.path, (json.dumps(data, indent=1) + "\n").encode("utf-8"))
+
+
+def plan(
+    folders: list[Path], templates: Path, audiences: list[str], manifest: Manifest, force: bool
+) -> tuple[list[Job], list[Output]]:
+    """Split every output into jobs to build and outputs that are already current."""
+    cache: dict[Any, str] = {}
+    stale: list[Job] = []
+    fresh: list[Output] = []
+    for folder in folders:
+        for audience in audiences:
+            inputs = input_hash(folder, templates, audience, cache)
+            for kind in KINDS:
+                job = Job(folder, audience, kind, inputs)
+                if not force and manifest.is_fresh(job):
+                    fresh.append(manifest.up_to_date(job))
+                else:
+                    stale.append(job)
+    return stale, fresh
+
+
+def default_workers() -> int:
+    """One worker per core this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1

@@ -1,0 +1,266 @@
+"""`briefgen watch`: a live HTML preview for authors, with PDFs rebuilt in the background.
+
+The preview is the same Jinja output as the build, rendered on request (no WeasyPrint,
+so it is instant) with two changes made only here, never in build output: `file://`
+URLs of stylesheets, fonts and logos become routes this server answers from templates/
+and the briefing folder alone, and a small script polls `/__version` and reloads the
+page when watchfiles reports a change. Errors are shown on the page; the server keeps
+running. PDFs are rebuilt by an incremental `briefgen build` in a child process.
+"""
+
+from __future__ import annotations
+
+import html
+import mimetypes
+import subprocess
+import sys
+import threading
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import click
+
+from briefgen.errors import BriefgenError, display_path
+from briefgen.incremental import audience_names, find_briefings
+
+RELOAD_SCRIPT = """
+<script>/* briefgen watch: live reload (preview only) */
+(function () {
+  var seen = %d;
+  setInterval(function () {
+    fetch("/__version", {cache: "no-store"}).then(function (r) { return r.text(); })
+      .then(function (v) { if (+v !== seen) { location.reload(); } }, function () {});
+  }, 300);
+})();
+</script>
+"""
+
+ERROR_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>briefgen: error</title>
+<style>body {{ font: 16px/1.5 sans-serif; margin: 2em; }}
+pre {{ white-space: pre-wrap; color: #8b0000; background: #fff0f0; padding: 1em; }}</style>
+</head><body><h1>This briefing does not build</h1>
+<pre class="briefgen-error">{error}</pre>
+<p>Fix the file and save; this page reloads by itself.</p>{script}</body></html>
+"""
+
+
+class Preview:
+    """What the server knows: where things are and the current change generation."""
+
+    def __init__(
+        self, templates: Path, content: Path, folders: list[Path], audience: str | None, out: Path
+    ) -> None:
+        self.templates = templates.resolve()
+        self.content = content
+        self.folders = {folder.name: folder.resolve() for folder in folders}
+        self.audience = audience
+        self.out = out
+        self.version = 0
+        self.lock = threading.Lock()
+
+    def bump(self) -> None:
+        with self.lock:
+            self.version += 1
+
+    def audiences(self) -> list[str]:
+        return [self.audience] if self.audience else audience_names(self.templates)
+
+    def index(self) -> str:
+        links = "".join(
+            f'<li>{html.escape(slug)} · {html.escape(name)}: '
+            f'<a href="/preview/{slug}/{name}/brief">brief</a> · '
+            f'<a href="/preview/{slug}/{name}/handout">handout</a></li>'
+            for slug in self.folders
+            for name in self.audiences()
+        )
+        return (
+            '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>briefgen watch'
+            f"</title></head><body><h1>briefgen watch</h1><ul>{links}</ul>"
+            f"{RELOAD_SCRIPT % self.version}</body></html>"
+        )
+
+    def render(self, slug: str, audience: str, kind: str) -> str:
+        """The document's HTML as the build would write it, adapted for the browser."""
+        version = self.version
+        try:
+            page = self._render(slug, audience, kind)
+        except BriefgenError as exc:
+            return ERROR_PAGE.format(error=html.escape(str(exc)), script=RELOAD_SCRIPT % version)
+        page = page.replace(self.templates.as_uri() + "/", "/templates/")
+        page = page.replace(self.folders[slug].as_uri() + "/", f"/content/{slug}/")
+        script = RELOAD_SCRIPT % version
+        return page.replace("</body>", script + "</body>") if "</body>" in page else page + script
+
+    def _render(self, slug: str, audience_name: str, kind: str) -> str:
+        from briefgen.audience import load_audience
+        from briefgen.render_html import TemplateRenderer
+        from briefgen.validate import load_briefing
+
+        known = audience_names(self.templates)
+        audience = load_audience(self.templates, audience_name)
+        briefing, _ = load_briefing(self.folders[slug], known)
+        return TemplateRenderer(audience).render(kind, briefing)  # type: ignore[arg-type]
+
+    def static_file(self, path: str) -> Path | None:
+        """A file under templates/ or a briefing folder, or None: no way out of either."""
+        parts = path.strip("/").split("/")
+        if parts[0] == "templates":
+            root, rest = self.templates, parts[1:]
+        elif parts[0] == "content" and len(parts) > 1 and parts[1] in self.folders:
+            root, rest = self.folders[parts[1]], parts[2:]
+        else:
+            return None
+        candidate = root.joinpath(*rest).resolve()
+        if not candidate.is_relative_to(root) or not candidate.is_file():
+            return None
+        return candidate
+
+
+def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            path = unquote(urlsplit(self.path).path)
+            if path == "/__version":
+                self.send(str(preview.version).encode(), "text/plain")
+            elif path == "/":
+                self.send(preview.index().encode(), "text/html; charset=utf-8")
+            elif path.startswith("/preview/"):
+                parts = path.split("/")[2:]
+                if (
+                    len(parts) == 3
+                    and parts[0] in preview.folders
+                    and parts[1] in preview.audiences()
+                    and parts[2] in ("brief", "handout")
+                ):
+                    page = preview.render(*parts)
+                    self.send(page.encode("utf-8"), "text/html; charset=utf-8")
+                else:
+                    self.send_error(HTTPStatus.NOT_FOUND)
+            else:
+                found = preview.static_file(path)
+                if found is None:
+                    self.send_error(HTTPStatus.NOT_FOUND)
+                else:
+                    kind = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
+                    self.send(found.read_bytes(), kind)
+
+        def send(self, body: bytes, content_type: str) -> None:
+            self.send_response(HTTPStatus.OK)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            pass  # requests are not news; changes and rebuilds are logged instead
+
+    return Handler
+
+
+class PdfRebuilder:
+    """Runs an incremental `briefgen build` in a child process, one at a time, coalescing
+    changes that arrive while it runs; errors are printed, never fatal."""
+
+    def __init__(self, command: list[str]) -> None:
+        self.command = command
+        self.wanted = threading.Event()
+        self.stopping = threading.Event()
+        self.process: subprocess.Popen[str] | None = None
+        self.thread = threading.Thread(target=self.loop, name="pdf-rebuild", daemon=True)
+
+    def start(self) -> None:
+        self.wanted.set()
+        self.thread.start()
+
+    def request(self) -> None:
+        self.wanted.set()
+
+    def loop(self) -> None:
+        while not self.stopping.is_set():
+            if not self.wanted.wait(timeout=0.2):
+                continue
+            self.wanted.clear()
+            self.process = subprocess.Popen(
+                self.command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+            )
+            _, stderr = self.process.communicate()
+            if self.stopping.is_set():
+                return
+            if self.process.returncode == 0:
+                click.echo("PDFs up to date", err=True)
+            else:
+                last = (stderr.strip().splitlines() or ["build failed"])[-1]
+                click.echo(f"PDF build failed: {last}", err=True)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        process = self.process
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.thread.join(timeout=5)
+
+
+def watch_changes(
+    preview: Preview, rebuilder: PdfRebuilder, paths: list[Path], stop: threading.Event
+) -> None:
+    import watchfiles
+
+    for changes in watchfiles.watch(
+        *paths, debounce=200, step=50, stop_event=stop, raise_interrupt=False
+    ):
+        names = sorted({display_path(Path(p)) for _, p in changes})
+        click.echo(f"changed: {', '.join(names[:3])}{' …' if len(names) > 3 else ''}", err=True)
+        preview.bump()
+        rebuilder.request()
+
+
+def serve(
+    templates: Path,
+    content: Path,
+    path: Path | None,
+    port: int,
+    audience: str | None,
+    out: Path,
+) -> None:
+    """Serve until Ctrl-C; then stop the watcher and any running PDF build cleanly."""
+    folders = find_briefings([path] if path else [], content)
+    if audience is not None and audience not in audience_names(templates):
+        from briefgen.audience import load_audience
+
+        load_audience(templates, audience)  # raises "unknown audience" with suggestions
+    preview = Preview(templates, content, folders, audience, out)
+    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(preview))
+    server.daemon_threads = True
+    command = [
+        sys.executable, "-m", "briefgen", "--templates", str(templates), "--content", str(content),
+        "build", *[str(f) for f in folders], "--out", str(out),
+        *(["--audience", audience] if audience else []),
+    ]
+    rebuilder = PdfRebuilder(command)
+    stop = threading.Event()
+    watcher = threading.Thread(
+        target=watch_changes, args=(preview, rebuilder, [templates, *folders], stop),
+        name="watch", daemon=True,
+    )
+    watcher.start()
+    rebuilder.start()
+    host, real_port = server.server_address[:2]
+    click.echo(f"serving http://{host}:{real_port}/ — Ctrl-C to stop", err=True)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        rebuilder.stop()
+        server.server_close()
+        watcher.join(timeout=5)
+        click.echo("stopped", err=True)

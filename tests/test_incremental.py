@@ -1,0 +1,128 @@
+"""The build manifest: what is stale after which change, without rendering anything."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from briefgen.incremental import Manifest, plan
+from briefgen.summary import Output, summary_table
+from tests.conftest import ROOT, SEED, TEMPLATES
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Path:
+    """A project copy with two briefings and two audiences."""
+    shutil.copytree(TEMPLATES / "base", tmp_path / "templates" / "base")
+    for name in ("general", "press"):
+        source = TEMPLATES / "audiences" / name
+        if not source.is_dir():
+            source = TEMPLATES / "audiences" / "general"
+        shutil.copytree(source, tmp_path / "templates" / "audiences" / name)
+    for slug in ("one", "two"):
+        shutil.copytree(SEED, tmp_path / "content" / slug)
+    return tmp_path
+
+
+def stale_keys(project: Path, force: bool = False) -> set[str]:
+    folders = sorted((project / "content").iterdir())
+    manifest = Manifest(project / "build")
+    stale, _ = plan(folders, project / "templates", ["general", "press"], manifest, force)
+    return {job.key for job in stale}
+
+
+def pretend_built(project: Path) -> None:
+    """Record every output as built from the current inputs, with placeholder files."""
+    folders = sorted((project / "content").iterdir())
+    manifest = Manifest(project / "build")
+    stale, _ = plan(folders, project / "templates", ["general", "press"], manifest, False)
+    for job in stale:
+        pdf = manifest.target(job)
+        pdf.parent.mkdir(parents=True, exist_ok=True)
+        pdf.write_bytes(b"%PDF-1.7")
+        pdf.with_suffix(".html").write_text("<p>")
+        manifest.record(job, Output(job.folder.name, job.audience, job.kind, pdf, 1, 8, 1.0))  # type: ignore[arg-type]
+    manifest.save()
+
+
+ALL = {f"{s}/{a}/{k}" for s in ("one", "two") for a in ("general", "press") for k in ("brief", "handout")}
+
+
+def test_everything_is_stale_without_a_manifest(project: Path) -> None:
+    assert stale_keys(project) == ALL
+
+
+def test_nothing_is_stale_after_a_build_unless_forced(project: Path) -> None:
+    pretend_built(project)
+    assert stale_keys(project) == set()
+    assert stale_keys(project, force=True) == ALL
+
+
+def test_changing_one_briefing_rebuilds_only_its_outputs(project: Path) -> None:
+    pretend_built(project)
+    yaml = project / "content" / "one" / "briefing.yaml"
+    yaml.write_text(yaml.read_text().replace("title:", "title: New", 1))
+    assert stale_keys(project) == {k for k in ALL if k.startswith("one/")}
+
+
+def test_a_new_file_in_the_briefing_folder_counts(project: Path) -> None:
+    pretend_built(project)
+    (project / "content" / "two" / "logo.svg").write_text("<svg/>")
+    assert stale_keys(project) == {k for k in ALL if k.startswith("two/")}
+
+
+def test_changing_an_audience_rebuilds_only_that_audience(project: Path) -> None:
+    pretend_built(project)
+    (project / "templates" / "audiences" / "press" / "style.css").write_text("p { color: red }")
+    assert stale_keys(project) == {k for k in ALL if "/press/" in k}
+
+
+def test_changing_a_base_template_rebuilds_everything(project: Path) -> None:
+    pretend_built(project)
+    css = project / "templates" / "base" / "css" / "common.css"
+    css.write_text(css.read_text() + "\n/* changed */\n")
+    assert stale_keys(project) == ALL
+
+
+def test_a_deleted_output_is_rebuilt(project: Path) -> None:
+    pretend_built(project)
+    (project / "build" / "two" / "press" / "handout.pdf").unlink()
+    assert stale_keys(project) == {"two/press/handout"}
+
+
+def test_a_broken_manifest_means_rebuild_everything(project: Path) -> None:
+    pretend_built(project)
+    (project / "build" / ".briefgen-manifest.json").write_text("{not json")
+    assert stale_keys(project) == ALL
+
+
+def test_summary_shows_up_to_date_outputs() -> None:
+    rows = [
+        Output("s", "general", "brief", Path("b.pdf"), 1, 2048, 1.5, "tightened spacing"),
+        Output("s", "general", "handout", Path("h.pdf"), 6, 4096, 2.0, "", "up to date"),
+    ]
+    table = summary_table(rows)
+    assert "up to date" in table and "tightened spacing" in table
+    assert table.splitlines()[-1] == "1 built, 1 up to date"
+
+
+def test_a_no_op_build_is_fast_and_does_not_import_weasyprint(project: Path) -> None:
+    pretend_built(project)
+    script = (
+        "import sys\n"
+        "from briefgen.cli import cli\n"
+        "cli.main(['build'], standalone_mode=False)\n"
+        "print('IMPORTED' if 'weasyprint' in sys.modules else 'CLEAN')\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=project, env=env, capture_output=True, text=True,
+        check=True,
+    )
+    assert result.stdout.strip().endswith("CLEAN"), result.stdout + result.stderr
+    assert "0 built, 8 up to date" in result.stdout

@@ -1,0 +1,64 @@
+"""`briefgen new` and `briefgen schema`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from briefgen.cli import cli
+from briefgen.schema import Briefing
+from tests.conftest import ROOT, TEMPLATES
+
+
+@pytest.fixture()
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    shutil.copytree(TEMPLATES, tmp_path / "templates")
+    (tmp_path / "content").mkdir()
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_new_briefing_passes_check_as_written(project: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["new", "my-topic"])
+    assert result.exit_code == 0, result.output
+    written = project / "content" / "my-topic" / "briefing.yaml"
+    assert written.read_text().splitlines()[0] == (
+        "# yaml-language-server: $schema=../../schema/briefing.schema.json"
+    )
+    result = runner.invoke(cli, ["check", "content/my-topic"])
+    assert result.exit_code == 0, result.output
+    assert "ok  content/my-topic/briefing.yaml" in result.output
+
+
+def test_new_refuses_to_overwrite_and_bad_names(project: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(cli, ["new", "x"]).exit_code == 0
+    assert runner.invoke(cli, ["new", "x"]).exit_code != 0
+    assert runner.invoke(cli, ["new", "../escape"]).exit_code != 0
+    assert not (project / "escape").exists()
+
+
+def test_schema_command_writes_the_model_schema(project: Path) -> None:
+    result = CliRunner().invoke(cli, ["schema"])
+    assert result.exit_code == 0, result.output
+    written = json.loads((project / "schema" / "briefing.schema.json").read_text())
+    assert written["properties"] == Briefing.model_json_schema()["properties"]
+
+
+def test_committed_schema_is_current() -> None:
+    """Run `briefgen schema` after changing briefgen/schema.py."""
+    committed = json.loads((ROOT / "schema" / "briefing.schema.json").read_text())
+    expected = Briefing.model_json_schema()
+    assert committed["properties"] == expected["properties"]
+    assert committed["$defs"] == expected["$defs"]
+
+
+def test_seed_briefing_points_at_the_schema() -> None:
+    first = (ROOT / "content" / "russian-peacekeepers-azerbaijan" / "briefing.yaml").open().readline()
+    target = first.split("$schema=", 1)[1].strip()
+    assert (ROOT / "content" / "russian-peacekeepers-azerbaijan" / target).resolve().is_file()
