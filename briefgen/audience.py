@@ -25,8 +25,16 @@ AUDIENCES_FOLDER = "audiences"
 Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
 FontFamily = Literal["Noto Serif", "Noto Sans"]
 HandoutSection = Literal[
-    "summary", "key_facts", "argument", "background", "timeline", "quotes",
-    "what_to_watch", "questions", "glossary", "sources",
+    "summary",
+    "key_facts",
+    "argument",
+    "background",
+    "timeline",
+    "quotes",
+    "what_to_watch",
+    "questions",
+    "glossary",
+    "sources",
 ]
 
 
@@ -134,7 +142,9 @@ class Audience:
 
     def files(self) -> list[Path]:
         """Every file this audience's output depends on, for rebuild checks."""
-        return sorted(p for folder in self.search_path[:2] for p in folder.rglob("*") if p.is_file())
+        return sorted(
+            p for folder in self.search_path[:2] for p in folder.rglob("*") if p.is_file()
+        )
 
 
 def audience_names(templates: Path) -> list[str]:
@@ -148,7 +158,9 @@ def load_audience(templates: Path, name: str) -> Audience:
     names = audience_names(templates)
     if name not in names:
         listing = ", ".join(names) or "none (create one with `briefgen new-audience NAME`)"
-        raise UsageError(f'unknown audience "{name}".{did_you_mean(name, names)} Audiences: {listing}')
+        raise UsageError(
+            f'unknown audience "{name}".{did_you_mean(name, names)} Audiences: {listing}'
+        )
     folder = templates / AUDIENCES_FOLDER / name
     base = load_yaml(templates / BASE_FOLDER / CONFIG_NAME, "audience config")
     own = load_yaml(folder / CONFIG_NAME, "audience config")

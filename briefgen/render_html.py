@@ -259,4 +259,3 @@ def css_string(value: str) -> Markup:
         f"\\{ord(ch):x} " if ch in '"\\\n\r<>' or ord(ch) < 32 else ch for ch in str(value)
     )
     return Markup(f'"{escaped}"')
-
