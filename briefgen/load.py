@@ -145,6 +145,8 @@ def load_yaml(path: Path, what: str = "briefing file") -> LoadedYaml:
         raise BriefgenError(f"YAML syntax error: {problem}{hint}", path, line, column) from None
     except YAMLError as exc:
         raise BriefgenError(f"YAML error: {exc}", path) from None
+    if data is None:
+        raise BriefgenError(f"{what} holds only comments; add the keys, e.g. `title:`", path, 1, 1)
     if not isinstance(data, CommentedMap):
         kind = "a list" if isinstance(data, list) else "a single value"
         raise BriefgenError(
@@ -223,4 +225,8 @@ def _yaml_hint(problem: str) -> str:
         return "; each key may appear once, remove or rename one"
     if "could not find expected ':'" in problem:
         return "; every key needs a colon after it"
+    if "expected <block end>" in problem:
+        return "; this line is indented differently from the ones above it, line it up"
+    if "expected ',' or" in problem:
+        return "; a bracket opened above is not closed, or text containing ': ' needs quotes"
     return ""

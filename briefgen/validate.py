@@ -48,7 +48,20 @@ def validate_model(loaded: LoadedYaml, model: type[ModelT]) -> ModelT:
                 continue
             seen.add(location)
             errors.append(loaded.error(location, explain(detail, model, location)))
-        raise ContentErrors(errors) from None
+        raise ContentErrors(drop_misspelt_missing(errors)) from None
+
+
+def drop_misspelt_missing(errors: list[BriefgenError]) -> list[BriefgenError]:
+    """`sumary:` is one mistake, so drop "summary is required" when a typo names it."""
+    suggested = {
+        (e.path, m[1]) for e in errors if (m := re.search(r'Did you mean "([^"]+)"', e.message))
+    }
+    kept = [
+        e
+        for e in errors
+        if not ((m := re.match(r'"([^"]+)" is required', e.message)) and (e.path, m[1]) in suggested)
+    ]
+    return kept or errors
 
 
 def to_plain(node: Any) -> Any:
@@ -161,7 +174,7 @@ def explain(detail: ErrorDetails, model: type[BaseModel], location: Location) ->
     if kind == "string_pattern_mismatch":
         return f'"{key}" has the wrong form ({_short(str(value))}); {pattern_hint(key)}'
     if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
-        return f'"{key}" is out of range: {detail["msg"].lower()}'
+        return f'"{key}" is {value}, out of range: {detail["msg"].lower()}; change it'
     return f'"{key}": {detail["msg"]}'
 
 
@@ -242,7 +255,13 @@ def check_source_quotes(briefing: Briefing, loaded: LoadedYaml, folder: Path) ->
         return []
     article_path = (folder / briefing.source.text).resolve()
     if not article_path.is_relative_to(folder.resolve()):
-        return [loaded.error(("source", "text"), "the article text must be inside the briefing folder")]
+        return [
+            loaded.error(
+                ("source", "text"),
+                f"the article text must be inside the briefing folder; copy it into "
+                f"{folder.name}/ and write its file name",
+            )
+        ]
     try:
         text = read_text(article_path, "article text")
     except BriefgenError as exc:
@@ -328,6 +347,8 @@ _IMAGE_REFS = (
     re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)"),  # Markdown ![alt](url)
     re.compile(r"<img\b[^>]*?\bsrc\s*=\s*[\"']?([^\"'\s>]+)", re.I),  # raw HTML
 )
+_IMAGE_LABEL = re.compile(r"!\[[^\]]*\]\[([^\]]*)\]")  # ![alt][label]
+_LINK_DEFINITION = re.compile(r"^[ ]{0,3}\[([^\]]+)\]:[ \t]*<?([^\s>]+)", re.M)
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
@@ -366,12 +387,14 @@ def check_images(loaded: LoadedYaml, folder: Path) -> list[BriefgenError]:
 
     def visit(node: Any, location: Location) -> None:
         if isinstance(node, str):
-            for pattern in _IMAGE_REFS:
-                for match in pattern.finditer(node):
-                    message = problem(match[1])
-                    if message:
-                        field = ".".join(map(str, location))
-                        errors.append(loaded.error(location, f"in {field}: {message}"))
+            labels = {label.casefold() for label in _IMAGE_LABEL.findall(node)}
+            urls = [m[1] for pattern in _IMAGE_REFS for m in pattern.finditer(node)]
+            urls += [m[2] for m in _LINK_DEFINITION.finditer(node) if m[1].casefold() in labels]
+            for url in urls:
+                message = problem(url)
+                if message:
+                    field = ".".join(map(str, location))
+                    errors.append(loaded.error(location, f"in {field}: {message}"))
         elif isinstance(node, dict):
             for key, value in node.items():
                 visit(value, (*location, key))

@@ -1,0 +1,79 @@
+"""The bad-input corpus: every broken input gets exactly one clear line, exit 1, no traceback.
+
+Each folder under tests/bad_inputs/ is a briefing folder with one thing wrong, plus:
+
+- `expected.txt`: the exact error line (`{case}` stands for the folder's name), or
+  `re:` and a regular expression when the line legitimately varies;
+- `args.txt` (optional): the command line, default `check {case}`;
+- `_templates/` (optional): files laid over a copy of templates/, used with
+  `--templates templates` to break one template.
+
+The real CLI runs in a subprocess from a temporary folder holding a copy of the case,
+so paths in messages are short and relative. `pytest --approve` rewrites expected.txt
+from the actual output; read the diff before committing it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, TEMPLATES
+
+CORPUS = Path(__file__).resolve().parent / "bad_inputs"
+CASES = sorted(p.name for p in CORPUS.iterdir() if p.is_dir())
+ERROR_LINE = re.compile(r"^[^\s:]+:(\d+)(?::(\d+))?: \S")
+OVERLAY = "_templates"
+POSITIONLESS = {
+    "no-briefing-file",  # there is no file to point into
+    "strict-bad-css",  # WeasyPrint's warnings do not say which stylesheet they are about
+}
+
+
+def run_case(name: str, workdir: Path) -> subprocess.CompletedProcess[str]:
+    source = CORPUS / name
+    shutil.copytree(source, workdir / name, ignore=shutil.ignore_patterns("expected.txt", "args.txt", OVERLAY))
+    args_file = source / "args.txt"
+    args = shlex.split(args_file.read_text().replace("{case}", name)) if args_file.exists() else ["check", name]
+    if (source / OVERLAY).is_dir():
+        shutil.copytree(TEMPLATES, workdir / "templates")
+        shutil.copytree(source / OVERLAY, workdir / "templates", dirs_exist_ok=True)
+    else:
+        args = ["--templates", str(TEMPLATES), *args]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "briefgen", *args],
+        cwd=workdir, capture_output=True, text=True, timeout=120, env=env,
+    )
+
+
+def test_corpus_is_large_enough() -> None:
+    assert len(CASES) >= 30
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_bad_input(name: str, tmp_path: Path, approve: bool) -> None:
+    result = run_case(name, tmp_path)
+    assert "Traceback" not in result.stderr + result.stdout, result.stderr
+    assert result.returncode == 1, (result.returncode, result.stderr)
+    errors = [line for line in result.stderr.splitlines() if ERROR_LINE.match(line) or ": " in line]
+    errors = [line for line in errors if not line.startswith(("[", "building "))]
+    assert len(errors) == 1, result.stderr
+    expected_file = CORPUS / name / "expected.txt"
+    if approve:
+        expected_file.write_text(errors[0].replace(name, "{case}") + "\n", encoding="utf-8")
+    expected = expected_file.read_text(encoding="utf-8").strip()
+    if expected.startswith("re:"):
+        assert re.fullmatch(expected[3:].replace("{case}", re.escape(name)), errors[0]), errors[0]
+    else:
+        assert errors[0] == expected.replace("{case}", name)
+    if name not in POSITIONLESS:
+        assert ERROR_LINE.match(errors[0]), errors[0]
+        assert ERROR_LINE.match(errors[0]), errors[0]
