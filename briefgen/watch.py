@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import mimetypes
+import os
 import subprocess
 import sys
 import threading
@@ -153,10 +154,14 @@ def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "no-store")
             self.end_headers()
-            self.wfile.write(body)
+            try:
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the browser navigated away (a reload) before the body arrived
 
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-            pass  # requests are not news; changes and rebuilds are logged instead
+            if os.environ.get("BRIEFGEN_WATCH_LOG"):
+                super().log_message(format, *args)
 
     return Handler
 
@@ -184,8 +189,10 @@ class PdfRebuilder:
             if not self.wanted.wait(timeout=0.2):
                 continue
             self.wanted.clear()
+            # Niced, so the preview (and the browser showing it) stays responsive.
             self.process = subprocess.Popen(
-                self.command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+                self.command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                preexec_fn=lambda: os.nice(10) and None,
             )
             _, stderr = self.process.communicate()
             if self.stopping.is_set():
@@ -216,9 +223,9 @@ def watch_changes(
     for changes in watchfiles.watch(
         *paths, debounce=200, step=50, stop_event=stop, raise_interrupt=False
     ):
-        names = sorted({display_path(Path(p)) for _, p in changes})
-        click.echo(f"changed: {', '.join(names[:3])}{' …' if len(names) > 3 else ''}", err=True)
         preview.bump()
+        names = sorted({Path(p).name for _, p in changes})
+        click.echo(f"changed: {', '.join(names[:3])}{' …' if len(names) > 3 else ''}", err=True)
         rebuilder.request()
 
 

@@ -1,0 +1,139 @@
+"""`briefgen watch` in a real headless Chromium: live reload, errors on the page, safe routes."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, SEED, TEMPLATES
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+SLUG = SEED.name
+
+
+@pytest.fixture()
+def server(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen[str]]]:
+    """`briefgen watch` on a free loopback port in a temp copy of the project."""
+    shutil.copytree(TEMPLATES, tmp_path / "templates")
+    shutil.copytree(SEED, tmp_path / "content" / SLUG)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+    log = tmp_path / "watch.log"
+    with log.open("w") as stream:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "briefgen", "watch", "--port", "0", "--audience", "general"],
+            cwd=tmp_path, env=env, stderr=stream, stdout=subprocess.DEVNULL, text=True,
+        )
+    deadline = time.monotonic() + 30
+    while not (match := re.search(r"http://127\.0\.0\.1:\d+/", log.read_text())):
+        assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+        time.sleep(0.1)
+    yield match.group(0), tmp_path, process
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_preview_serves_assets_but_nothing_outside(server: tuple[str, Path, subprocess.Popen[str]]) -> None:
+    base, _, _ = server
+    with urllib.request.urlopen(f"{base}preview/{SLUG}/general/handout", timeout=30) as response:
+        page = response.read().decode()
+    assert "briefgen-error" not in page, page
+    assert "file://" not in page
+    assert "/templates/base/css/common.css" in page
+    assert status(f"{base}templates/base/css/common.css") == 200
+    assert status(f"{base}templates/base/fonts/NotoSerif-Regular.ttf") == 200
+    assert status(f"{base}content/{SLUG}/article.txt") == 200
+    for bad in ("templates/../../etc/passwd", "templates/%2e%2e/%2e%2e/etc/passwd",
+                f"content/{SLUG}/../../templates/base/audience.yaml", "content/x/y", "etc/passwd"):
+        assert status(base + bad) == 404, bad
+
+
+def test_stops_cleanly_on_ctrl_c(server: tuple[str, Path, subprocess.Popen[str]]) -> None:
+    _, project, process = server
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=15) == 0
+    assert "stopped" in (project / "watch.log").read_text()
+
+
+@pytest.fixture()
+def browser(tmp_path: Path) -> Iterator[object]:
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        pytest.skip("needs Debian's chromium and chromium-driver (scripts/system-deps test)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    options.page_load_strategy = "eager"  # reloads need not wait for every font
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-dev-shm-usage", f"--user-data-dir={tmp_path / 'chromium-profile'}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(60)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def test_page_reloads_on_edit_and_shows_errors(
+    server: tuple[str, Path, subprocess.Popen[str]], browser: object
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver: object = browser
+    base, project, _ = server
+    yaml = project / "content" / SLUG / "briefing.yaml"
+    driver.get(f"{base}preview/{SLUG}/general/brief")  # type: ignore[attr-defined]
+    title = driver.find_element(By.CSS_SELECTOR, "h1.title")  # type: ignore[attr-defined]
+    assert title.text == "Russian peacekeepers in Azerbaijan"
+    # The stylesheet came through the server's own route and applied.
+    assert driver.execute_script(  # type: ignore[attr-defined]
+        "return document.styleSheets.length > 0 && document.styleSheets[0].cssRules.length > 0"
+    )
+
+    text = yaml.read_text()
+    yaml.write_text(text.replace("title: Russian peacekeepers in Azerbaijan",
+                                 "title: Peacekeepers, revised title", 1))
+    WebDriverWait(driver, 30).until(  # type: ignore[arg-type]
+        lambda d: d.find_element(By.CSS_SELECTOR, "h1.title").text == "Peacekeepers, revised title"
+    )
+
+    yaml.write_text(text.replace("summary:", "sumary:", 1))
+    WebDriverWait(driver, 30).until(  # type: ignore[arg-type]
+        lambda d: d.find_elements(By.CSS_SELECTOR, "pre.briefgen-error")
+    )
+    error = driver.find_element(By.CSS_SELECTOR, "pre.briefgen-error").text  # type: ignore[attr-defined]
+    assert re.search(r"briefing\.yaml:\d+:\d+: unknown key \"sumary\"", error), error
+
+    # Fixing the file brings the preview back, with the server still running.
+    yaml.write_text(text)
+    WebDriverWait(driver, 30).until(  # type: ignore[arg-type]
+        lambda d: d.find_elements(By.CSS_SELECTOR, "h1.title")
+    )
