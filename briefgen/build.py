@@ -21,6 +21,7 @@ from briefgen.render_html import (
     Fit,
     TemplateRenderer,
     droppable_items,
+    expected_brief_text,
 )
 from briefgen.schema import Briefing
 from briefgen.summary import Output, summary_table
@@ -80,6 +81,7 @@ def build_document(
             min_body_size_pt=settings.min_body_size_pt,
             droppable=droppable_items(briefing, audience),
             describe_item=lambda item: describe_item(briefing, item),
+            expected_text=lambda fit: expected_brief_text(briefing, audience, fit),
         )
     except DoesNotFit as exc:
         raise BriefgenError(
