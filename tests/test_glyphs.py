@@ -192,17 +192,7 @@ def multiscript_build(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Out
     return {o.kind: o for o in outputs}
 
 
-MARGIN_BOX_BUG = (
-    'templates/base/css/handout.css: the @page margin boxes set font-family "Noto Sans" '
-    'without "Noto Sans Armenian", so an Armenian running title falls back to machine fonts '
-    "(DejaVu Sans here). Remove this xfail once the template names the Armenian companion."
-)
-
-
-@pytest.mark.parametrize(
-    "kind",
-    ["brief", pytest.param("handout", marks=pytest.mark.xfail(strict=True, reason=MARGIN_BOX_BUG))],
-)
+@pytest.mark.parametrize("kind", ["brief", "handout"])
 def test_multiscript_prints_only_with_shipped_fonts(
     multiscript_build: dict[str, Output], kind: str
 ) -> None:
