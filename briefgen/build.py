@@ -26,7 +26,7 @@ from briefgen.render_html import (
 from briefgen.schema import Briefing
 from briefgen.summary import Output, summary_table
 from briefgen.validate import load_briefing
-from briefgen.write_pdf import LaidOut, lay_out, write_pdf
+from briefgen.write_pdf import LaidOut, lay_out, warm_up, write_pdf
 
 __all__ = ["BRIEFING_FILE", "BuildOptions", "Output", "build_briefing", "find_briefings", "summary_table"]
 
@@ -117,11 +117,12 @@ def run_jobs(
 ) -> list[Output]:
     """Build `jobs`, in a fork pool when there is more than one job and core.
 
-    WeasyPrint is imported in the parent before forking, so the ~0.7 s import and the
-    font set-up are paid once and shared copy-on-write. The slowest documents (briefs,
+    WeasyPrint is imported and the fonts loaded in the parent before forking, so the
+    ~0.7 s import and the font set-up are paid once and shared copy-on-write. The slowest documents (briefs,
     which are laid out several times by the fit ladder) are started first.
     """
-    import weasyprint  # noqa: F401  (imported once, inherited by every worker)
+    # Imported and given the shipped fonts once, inherited by every worker.
+    warm_up(options.templates / "base" / "css" / "fonts.css", [options.templates])
 
     order = sorted(range(len(jobs)), key=lambda i: jobs[i].kind != "brief")
     _shared.update(jobs=jobs, audiences=audiences, options=options, known=known)
@@ -170,16 +171,27 @@ def emit(
     """Check the engine's complaints, then write the HTML and PDF atomically."""
     log = fitted.laid_out.log
     for url in log.refused:
+        reason = log.reasons.get(url, "not allowed")
         location = field_mentioning(loaded.data, url)
-        if location is not None:
-            where = loaded.error(location, "")
+        if location is None:
+            # Not from the content, so from a template or stylesheet of this audience.
             raise BriefgenError(
-                f"resource refused in {'.'.join(map(str, location))}: {url[:80]}; only files in "
-                "the briefing folder or templates/ may be used",
-                where.path, where.line, where.column,
+                f"[{audience}/{kind}] a template or stylesheet asked for {url[:80]}, which was "
+                f"refused ({reason}); templates may use files under templates/ only",
+                options.templates / "audiences" / audience,
             )
+        where = loaded.error(location, "")
+        raise BriefgenError(
+            f"{'.'.join(map(str, location))}: resource {url[:80]} refused ({reason}); use a "
+            "file inside the briefing folder",
+            where.path, where.line, where.column,
+        )
     if options.strict and log.warnings:
-        raise BriefgenError(f"[{audience}/{kind}] --strict: {log.warnings[0]}", loaded.path)
+        raise BriefgenError(
+            f"[{audience}/{kind}] --strict: WeasyPrint warned: {log.warnings[0]}; fix the "
+            "stylesheet or resource it names, or build without --strict",
+            loaded.path,
+        )
     html_path = target / f"{kind}.html"
     pdf_path = target / f"{kind}.pdf"
     write_atomically(html_path, fitted.html.encode("utf-8"))

@@ -145,6 +145,15 @@ def load_yaml(path: Path, what: str = "briefing file") -> LoadedYaml:
         raise BriefgenError(f"YAML syntax error: {problem}{hint}", path, line, column) from None
     except YAMLError as exc:
         raise BriefgenError(f"YAML error: {exc}", path) from None
+    except (ValueError, OverflowError) as exc:
+        # A value YAML recognises but cannot build, such as the date 2026-02-30.
+        line, column = _unbuildable_scalar(text)
+        raise BriefgenError(
+            f"invalid value ({exc}); correct it, or quote it to keep it as text",
+            path,
+            line,
+            column,
+        ) from None
     if data is None:
         raise BriefgenError(f"{what} holds only comments; add the keys, e.g. `title:`", path, 1, 1)
     if not isinstance(data, CommentedMap):
@@ -155,6 +164,31 @@ def load_yaml(path: Path, what: str = "briefing file") -> LoadedYaml:
     loaded = LoadedYaml(path, data)
     check_shape(loaded)
     return loaded
+
+
+def _unbuildable_scalar(text: str) -> tuple[int | None, int | None]:
+    """Position of the first scalar that ruamel parses but cannot construct."""
+    yaml = YAML(typ="rt", pure=True)
+    try:
+        root = yaml.compose(text)
+    except (YAMLError, ValueError, RecursionError):
+        return None, None
+    pending = [root]
+    while pending:
+        node = pending.pop(0)
+        if node is None:
+            continue
+        if isinstance(node.value, list):
+            for item in node.value:
+                pending.extend(item if isinstance(item, tuple) else (item,))
+            continue
+        try:
+            yaml.constructor.construct_object(node, deep=True)
+        except (ValueError, OverflowError):
+            return node.start_mark.line + 1, node.start_mark.column + 1
+        except Exception:  # only locating here; the caller reports the error
+            continue
+    return None, None
 
 
 def check_shape(loaded: LoadedYaml) -> None:
