@@ -57,10 +57,8 @@ def build_document(
 ) -> Output:
     """Build one document; brief and handout are independent so they can run in parallel."""
     started = time.perf_counter()
-    briefing, loaded = load_briefing(folder, known_audiences)
-    check_briefing_glyphs(loaded, options.templates)
-    check_audience_glyphs(audience, options.templates)
-    renderer = TemplateRenderer(audience)
+    briefing, loaded = checked_briefing(folder, known_audiences, options.templates)
+    renderer = checked_renderer(audience, options.templates)
     target = options.out / folder.name / audience.name
     allowed = [options.templates, folder]
 
@@ -92,6 +90,41 @@ def build_document(
 
 # The state a forked worker inherits: set in the parent just before the pool starts.
 _shared: dict[str, Any] = {}
+# Briefings and template environments prepared in the parent for one `run_jobs` call,
+# so workers neither re-read the YAML nor re-compile the templates for every document.
+_prepared: dict[str, Any] = {}
+
+
+def checked_briefing(
+    folder: Path, known_audiences: list[str], templates: Path
+) -> tuple[Briefing, LoadedYaml]:
+    """The validated briefing, its glyphs checked: prepared for this run, or loaded now."""
+    key = f"briefing:{folder.resolve()}"
+    if key in _prepared:
+        return _prepared[key]  # type: ignore[no-any-return]
+    briefing, loaded = load_briefing(folder, known_audiences)
+    check_briefing_glyphs(loaded, templates)
+    return briefing, loaded
+
+
+def checked_renderer(audience: Audience, templates: Path) -> TemplateRenderer:
+    """The audience's template renderer, its labels' glyphs checked."""
+    key = f"renderer:{audience.folder.resolve()}"
+    if key in _prepared:
+        return _prepared[key]  # type: ignore[no-any-return]
+    check_audience_glyphs(audience, templates)
+    return TemplateRenderer(audience)
+
+
+def prepare(jobs: list[Job], audiences: dict[str, Audience], options: BuildOptions,
+            known: list[str]) -> None:
+    """Load every briefing and compile every audience's templates once, in the parent."""
+    for folder in {job.folder for job in jobs}:
+        _prepared[f"briefing:{folder.resolve()}"] = checked_briefing(folder, known, options.templates)
+    for name in {job.audience for job in jobs}:
+        renderer = checked_renderer(audiences[name], options.templates)
+        renderer.compile()
+        _prepared[f"renderer:{audiences[name].folder.resolve()}"] = renderer
 
 
 def _run_job(index: int) -> tuple[int, Output | None, tuple[Any, ...] | None]:
@@ -126,6 +159,7 @@ def run_jobs(
 
     order = sorted(range(len(jobs)), key=lambda i: jobs[i].kind != "brief")
     _shared.update(jobs=jobs, audiences=audiences, options=options, known=known)
+    prepare(jobs, audiences, options, known)
     outputs: list[Output | None] = [None] * len(jobs)
     try:
         for index, output, error in _results(order, workers):
@@ -139,6 +173,7 @@ def run_jobs(
             on_done(jobs[index], output)
     finally:
         _shared.clear()
+        _prepared.clear()
     return [o for o in outputs if o is not None]
 
 

@@ -155,6 +155,27 @@ def markdown_filter(inline: bool) -> Any:
     return render
 
 
+class _SharedBytecode(jinja2.BytecodeCache):
+    """Compiled templates kept in memory and shared by every audience's environment.
+
+    Base templates are the same files for all audiences, so they compile once per
+    process; Jinja checks each file's checksum, so an edited template recompiles.
+    """
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+_BYTECODE = _SharedBytecode()
+
+
 class TemplateRenderer:
     """A Jinja environment for one audience: strict, autoescaped, audience folder first."""
 
@@ -167,6 +188,7 @@ class TemplateRenderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            bytecode_cache=_BYTECODE,
         )
         self.env.filters.update(
             md=markdown_filter(inline=False),
@@ -176,6 +198,20 @@ class TemplateRenderer:
             date=audience.format_date,
             css_string=css_string,
         )
+
+    def compile(self) -> None:
+        """Compile the templates now, e.g. before forking workers that will use them."""
+        for folder in self.audience.search_path[:2]:
+            for path in sorted(folder.rglob("*.j2")):
+                self.render_template_object(path.relative_to(folder).as_posix())
+
+    def render_template_object(self, name: str) -> jinja2.Template:
+        try:
+            return self.env.get_template(name)
+        except jinja2.TemplateSyntaxError as exc:
+            raise BriefgenError(
+                f"template syntax error: {exc.message}", exc.filename or name, exc.lineno
+            ) from None
 
     def render(self, kind: DocumentKind, briefing: Briefing, fit: Fit | None = None) -> str:
         config = self.audience.config
