@@ -12,9 +12,9 @@ from typing import Any
 from briefgen.audience import Audience
 from briefgen.errors import BriefgenError
 from briefgen.fit import DoesNotFit, Fitted, fit_to_one_page
-from briefgen.incremental import BRIEFING_FILE, Job, find_briefings
 from briefgen.glyphs import check_audience_glyphs, check_briefing_glyphs
-from briefgen.load import LoadedYaml, Location
+from briefgen.incremental import BRIEFING_FILE, Job, find_briefings
+from briefgen.load import LoadedYaml, Location, strings_in
 from briefgen.output import write_atomically
 from briefgen.render_html import (
     DocumentKind,
@@ -28,7 +28,14 @@ from briefgen.summary import Output, summary_table
 from briefgen.validate import load_briefing
 from briefgen.write_pdf import LaidOut, lay_out, warm_up, write_pdf
 
-__all__ = ["BRIEFING_FILE", "BuildOptions", "Output", "build_briefing", "find_briefings", "summary_table"]
+__all__ = [
+    "BRIEFING_FILE",
+    "BuildOptions",
+    "Output",
+    "build_briefing",
+    "find_briefings",
+    "summary_table",
+]
 
 
 @dataclass(frozen=True)
@@ -68,7 +75,9 @@ def build_document(
     if kind == "handout":
         html = renderer.render("handout", briefing)
         handout = Fitted(lay_out_here(html), html, Fit(audience.config.brief.body_size_pt), [])
-        return emit(folder.name, audience.name, "handout", handout, target, loaded, options, started)
+        return emit(
+            folder.name, audience.name, "handout", handout, target, loaded, options, started
+        )
 
     settings = audience.config.brief
     try:
@@ -82,9 +91,7 @@ def build_document(
             expected_text=lambda fit: expected_brief_text(briefing, audience, fit),
         )
     except DoesNotFit as exc:
-        raise BriefgenError(
-            f"[{audience.name}] {exc.message}", loaded.path, 1, 1
-        ) from None
+        raise BriefgenError(f"[{audience.name}] {exc.message}", loaded.path, 1, 1) from None
     return emit(folder.name, audience.name, "brief", fitted, target, loaded, options, started)
 
 
@@ -116,11 +123,14 @@ def checked_renderer(audience: Audience, templates: Path) -> TemplateRenderer:
     return TemplateRenderer(audience)
 
 
-def prepare(jobs: list[Job], audiences: dict[str, Audience], options: BuildOptions,
-            known: list[str]) -> None:
+def prepare(
+    jobs: list[Job], audiences: dict[str, Audience], options: BuildOptions, known: list[str]
+) -> None:
     """Load every briefing and compile every audience's templates once, in the parent."""
     for folder in {job.folder for job in jobs}:
-        _prepared[f"briefing:{folder.resolve()}"] = checked_briefing(folder, known, options.templates)
+        _prepared[f"briefing:{folder.resolve()}"] = checked_briefing(
+            folder, known, options.templates
+        )
     for name in {job.audience for job in jobs}:
         renderer = checked_renderer(audiences[name], options.templates)
         renderer.compile()
@@ -132,11 +142,18 @@ def _run_job(index: int) -> tuple[int, Output | None, tuple[Any, ...] | None]:
     job: Job = _shared["jobs"][index]
     try:
         output = build_document(
-            job.folder, _shared["audiences"][job.audience], job.kind,  # type: ignore[arg-type]
-            _shared["options"], _shared["known"],
+            job.folder,
+            _shared["audiences"][job.audience],
+            job.kind,  # type: ignore[arg-type]
+            _shared["options"],
+            _shared["known"],
         )
     except BriefgenError as exc:
-        return index, None, (type(exc).__name__, exc.message, exc.path, exc.line, exc.column, exc.exit_code)
+        return (
+            index,
+            None,
+            (type(exc).__name__, exc.message, exc.path, exc.line, exc.column, exc.exit_code),
+        )
     return index, output, None
 
 
@@ -150,9 +167,9 @@ def run_jobs(
 ) -> list[Output]:
     """Build `jobs`, in a fork pool when there is more than one job and core.
 
-    WeasyPrint is imported and the fonts loaded in the parent before forking, so the
-    ~0.7 s import and the font set-up are paid once and shared copy-on-write. The slowest documents (briefs,
-    which are laid out several times by the fit ladder) are started first.
+    WeasyPrint is imported, the fonts loaded, the briefings read and the templates
+    compiled in the parent before forking, so all of that is paid once and shared
+    copy-on-write. Briefs, laid out several times by the fit ladder, start first.
     """
     # Imported and given the shipped fonts once, inherited by every worker.
     warm_up(options.templates / "base" / "css" / "fonts.css", [options.templates])
@@ -219,7 +236,9 @@ def emit(
         raise BriefgenError(
             f"{'.'.join(map(str, location))}: resource {url[:80]} refused ({reason}); use a "
             "file inside the briefing folder",
-            where.path, where.line, where.column,
+            where.path,
+            where.line,
+            where.column,
         )
     if options.strict and log.warnings:
         raise BriefgenError(
@@ -232,27 +251,24 @@ def emit(
     write_atomically(html_path, fitted.html.encode("utf-8"))
     size = write_pdf(fitted.laid_out, fitted.html, pdf_path)
     return Output(
-        slug, audience, kind, pdf_path, fitted.laid_out.pages, size,
-        time.perf_counter() - started, fitted.describe(),
+        slug,
+        audience,
+        kind,
+        pdf_path,
+        fitted.laid_out.pages,
+        size,
+        time.perf_counter() - started,
+        fitted.describe(),
     )
 
 
-def field_mentioning(data: Any, needle: str, location: Location = ()) -> Location | None:
+def field_mentioning(data: Any, needle: str) -> Location | None:
     """The location of the first string in `data` that contains `needle` (or its file name)."""
     name = needle.rsplit("/", 1)[-1]
-    if isinstance(data, str):
-        return location if (needle in data or (name and name in data)) else None
-    if isinstance(data, dict):
-        items: Any = data.items()
-    elif isinstance(data, list):
-        items = enumerate(data)
-    else:
-        return None
-    for key, value in items:
-        found = field_mentioning(value, needle, (*location, key))
-        if found is not None:
-            return found
-    return None
+    return next(
+        (where for where, text in strings_in(data) if needle in text or (name and name in text)),
+        None,
+    )
 
 
 def describe_item(briefing: Briefing, item: str) -> str:

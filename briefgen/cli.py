@@ -64,7 +64,11 @@ def _audience_list(templates: Path) -> list[str]:
 @cli.command()
 @folder_paths
 @click.option(
-    "--audience", "-a", "audiences", multiple=True, metavar="NAME",
+    "--audience",
+    "-a",
+    "audiences",
+    multiple=True,
+    metavar="NAME",
     help="Build only this audience (repeatable). Default: every audience.",
 )
 @click.option(
@@ -73,7 +77,10 @@ def _audience_list(templates: Path) -> list[str]:
 @click.option("--strict", is_flag=True, help="Fail on any WeasyPrint warning.")
 @click.option("--force", is_flag=True, help="Rebuild even outputs whose inputs have not changed.")
 @click.option(
-    "--jobs", "-j", type=click.IntRange(min=1), default=None,
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
     help="Parallel workers. Default: one per core.",
 )
 @click.pass_context
@@ -92,8 +99,14 @@ def build(
     (see build/.briefgen-manifest.json); --force rebuilds them anyway.
     """
     outputs = run_build(
-        ctx.obj["templates"], ctx.obj["content"], list(paths), list(audiences), out,
-        strict=strict, force=force, workers=jobs,
+        ctx.obj["templates"],
+        ctx.obj["content"],
+        list(paths),
+        list(audiences),
+        out,
+        strict=strict,
+        force=force,
+        workers=jobs,
     )
     click.echo(summary_table(outputs))
 
@@ -143,9 +156,7 @@ def run_build(
         done += 1
         manifest.record(job, output)
         if progress:
-            click.echo(
-                f"[{done}/{len(stale)}] {job.key} {output.seconds:.1f} s", err=True
-            )
+            click.echo(f"[{done}/{len(stale)}] {job.key} {output.seconds:.1f} s", err=True)
 
     try:
         built = run_jobs(stale, loaded, options, known, count, on_done)
@@ -245,8 +256,12 @@ def watch(
     from briefgen.watch import serve
 
     serve(
-        templates=ctx.obj["templates"], content=ctx.obj["content"], path=path,
-        port=port, audience=audience, out=out,
+        templates=ctx.obj["templates"],
+        content=ctx.obj["content"],
+        path=path,
+        port=port,
+        audience=audience,
+        out=out,
     )
 
 

@@ -12,11 +12,10 @@ import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from briefgen.audience import BASE_FOLDER, CONFIG_NAME, Audience
 from briefgen.errors import BriefgenError
-from briefgen.load import LoadedYaml, Location, load_yaml
+from briefgen.load import LoadedYaml, Location, load_yaml, strings_in
 from briefgen.validate import ContentErrors
 
 FONTS_FOLDER = "fonts"
@@ -76,21 +75,6 @@ def missing_characters(text: str, covered: frozenset[int]) -> list[str]:
 def describe_character(char: str) -> str:
     name = unicodedata.name(char, "unnamed character")
     return f'"{char}" (U+{ord(char):04X} {name})'
-
-
-def strings_in(
-    data: Any, location: Location = (), skip_keys: frozenset[str] = frozenset()
-) -> Iterator[tuple[Location, str]]:
-    """Every string value in `data` with its location; mapping keys are not printed."""
-    if isinstance(data, str):
-        yield location, data
-    elif isinstance(data, dict):
-        for key, value in data.items():
-            if key not in skip_keys:
-                yield from strings_in(value, (*location, key), skip_keys)
-    elif isinstance(data, list):
-        for index, item in enumerate(data):
-            yield from strings_in(item, (*location, index), skip_keys)
 
 
 def field_errors(

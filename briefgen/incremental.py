@@ -30,13 +30,17 @@ def find_briefings(paths: list[Path], content: Path) -> list[Path]:
     """Briefing folders from the command line, or every one under `content/`."""
     if not paths:
         if not content.is_dir():
-            raise BriefgenError("no content folder; pass a briefing folder or create content/", content)
+            raise BriefgenError(
+                "no content folder; pass a briefing folder or create content/", content
+            )
         return sorted(p.parent for p in content.glob(f"*/{BRIEFING_FILE}"))
     folders = []
     for path in paths:
         folder = path.parent if path.name == BRIEFING_FILE else path
         if not (folder / BRIEFING_FILE).is_file():
-            raise BriefgenError(f"no {BRIEFING_FILE} here; a briefing is a folder holding one", folder)
+            raise BriefgenError(
+                f"no {BRIEFING_FILE} here; a briefing is a folder holding one", folder
+            )
         folders.append(folder)
     return folders
 
@@ -54,7 +58,8 @@ def _files(folder: Path, recursive: bool = True) -> list[Path]:
         return []
     found = folder.rglob("*") if recursive else folder.iterdir()
     return sorted(
-        p for p in found
+        p
+        for p in found
         if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
     )
 
@@ -162,8 +167,14 @@ class Manifest:
     def up_to_date(self, job: Job) -> Output:
         record = self.records[job.key]
         return Output(
-            job.folder.name, job.audience, job.kind,  # type: ignore[arg-type]
-            self.target(job), record.pages, record.size, record.seconds, record.fitted,
+            job.folder.name,
+            job.audience,
+            job.kind,  # type: ignore[arg-type]
+            self.target(job),
+            record.pages,
+            record.size,
+            record.seconds,
+            record.fitted,
             "up to date",
         )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,21 @@ def position_in(data: Any, location: Location) -> tuple[int, int]:
     return line + 1, column + 1
 
 
+def strings_in(
+    data: Any, location: Location = (), skip_keys: frozenset[str] = frozenset()
+) -> Iterator[tuple[Location, str]]:
+    """Every string value in `data` with its location; mapping keys are not printed."""
+    if isinstance(data, str):
+        yield location, data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            if key not in skip_keys:
+                yield from strings_in(value, (*location, key), skip_keys)
+    elif isinstance(data, list):
+        for index, item in enumerate(data):
+            yield from strings_in(item, (*location, index), skip_keys)
+
+
 def read_text(path: Path, what: str = "file") -> str:
     """Read a UTF-8 text file, turning every way it can fail into one clear line."""
     if not path.exists():
@@ -85,9 +101,7 @@ def read_text(path: Path, what: str = "file") -> str:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-            raise BriefgenError(
-                f"this {what} is UTF-16; save it as UTF-8", path, 1, 1
-            ) from None
+            raise BriefgenError(f"this {what} is UTF-16; save it as UTF-8", path, 1, 1) from None
         line = raw.count(b"\n", 0, exc.start) + 1
         column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         raise BriefgenError(
@@ -207,8 +221,9 @@ def check_shape(loaded: LoadedYaml) -> None:
         if id(node) in sizes:
             if id(node) in open_nodes:
                 raise loaded.error(
-                    location, "a YAML alias (*name) refers to the list or mapping holding it; "
-                    "remove the alias"
+                    location,
+                    "a YAML alias (*name) refers to the list or mapping holding it; "
+                    "remove the alias",
                 )
             return sizes[id(node)]
         if len(location) > MAX_DEPTH:

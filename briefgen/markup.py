@@ -9,6 +9,7 @@ import markdown
 import nh3
 from markupsafe import Markup
 
+
 class Notes:
     """Numbered endnotes collected while a document renders, printed in a Notes section.
 
@@ -23,12 +24,33 @@ class Notes:
         self.items.append(Markup(html))
         number = len(self.items)
         return Markup(
-            f'<sup class="note-call" id="note-call-{number}"><a href="#note-{number}">{number}</a></sup>'
+            f'<sup class="note-call" id="note-call-{number}">'
+            f'<a href="#note-{number}">{number}</a></sup>'
         )
 
+
 ALLOWED_TAGS = {
-    "p", "em", "strong", "b", "i", "a", "ul", "ol", "li", "code", "sup", "sub",
-    "br", "blockquote", "abbr", "img", "span", "q", "cite", "s", "small",
+    "p",
+    "em",
+    "strong",
+    "b",
+    "i",
+    "a",
+    "ul",
+    "ol",
+    "li",
+    "code",
+    "sup",
+    "sub",
+    "br",
+    "blockquote",
+    "abbr",
+    "img",
+    "span",
+    "q",
+    "cite",
+    "s",
+    "small",
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "img": {"src", "alt", "title"}}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
@@ -53,7 +75,7 @@ def sanitize(html: str) -> str:
 
 
 def _markdown(text: str) -> str:
-    return markdown.markdown(text, extensions=["smarty", "sane_lists"], output_format="html")
+    return str(markdown.markdown(text, extensions=["smarty", "sane_lists"], output_format="html"))
 
 
 def render_markdown(text: str, notes: Notes | None = None, inline: bool = False) -> Markup:
@@ -99,4 +121,3 @@ def plain_text(text: str) -> str:
     """Markdown as plain text, for PDF metadata and fit checks."""
     html = _markdown(_FOOTNOTE_REF.sub("", _FOOTNOTE_DEF.sub("", text)))
     return " ".join(nh3.clean(html, tags=set()).split())
-

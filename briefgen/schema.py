@@ -33,9 +33,7 @@ class Tailored(Strict):
     only_for: list[Name] = Field(
         default_factory=list, description="Show only to these audiences (empty: all)."
     )
-    hide_for: list[Name] = Field(
-        default_factory=list, description="Never show to these audiences."
-    )
+    hide_for: list[Name] = Field(default_factory=list, description="Never show to these audiences.")
 
     def shown_to(self, audience: str) -> bool:
         if self.only_for and audience not in self.only_for:
@@ -53,9 +51,9 @@ class SourceRef(Strict):
 
 
 class KeyFact(Tailored):
-    figure: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=24)] = (
-        Field(description="The big number or short phrase on the card, e.g. `1,960`.")
-    )
+    figure: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=24)
+    ] = Field(description="The big number or short phrase on the card, e.g. `1,960`.")
     label: Text = Field(description="A few words saying what the figure is.")
     detail: Markdown | None = Field(None, description="One sentence of context (handout).")
     source: SourceRef

@@ -47,7 +47,9 @@ def summary_table(outputs: list[Output]) -> str:
     last = len(rows[0]) - 1
     widths = [max(len(row[i]) for row in rows) for i in range(last)]
     lines = [
-        "  ".join(cell.ljust(widths[i]) if i < last else cell for i, cell in enumerate(row)).rstrip()
+        "  ".join(
+            cell.ljust(widths[i]) if i < last else cell for i, cell in enumerate(row)
+        ).rstrip()
         for row in rows
     ]
     built = sum(o.status == "built" for o in outputs)

@@ -14,7 +14,7 @@ from pydantic_core import ErrorDetails
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from briefgen.errors import BriefgenError, did_you_mean
-from briefgen.load import LoadedYaml, Location, load_yaml, read_text
+from briefgen.load import LoadedYaml, Location, load_yaml, read_text, strings_in
 from briefgen.schema import Briefing, SourceRef
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -59,7 +59,9 @@ def drop_misspelt_missing(errors: list[BriefgenError]) -> list[BriefgenError]:
     kept = [
         e
         for e in errors
-        if not ((m := re.match(r'"([^"]+)" is required', e.message)) and (e.path, m[1]) in suggested)
+        if not (
+            (m := re.match(r'"([^"]+)" is required', e.message)) and (e.path, m[1]) in suggested
+        )
     ]
     return kept or errors
 
@@ -90,9 +92,9 @@ def data_location(data: Any, loc: tuple[int | str, ...]) -> Location:
     result: list[str | int] = []
     node = data
     for part in loc:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        in_mapping = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if in_mapping or in_list:
             node = node[part]
         elif isinstance(node, dict) and isinstance(part, str) and _looks_like_key(part):
             result.append(part)  # a missing or unknown key: keep it for the message
@@ -158,15 +160,14 @@ def explain(detail: ErrorDetails, model: type[BaseModel], location: Location) ->
     if kind == "string_too_long":
         length = len(value) if isinstance(value, str) else "?"
         return (
-            f'"{key}" is {length} characters, over the limit of {ctx.get("max_length")}; '
-            "shorten it"
+            f'"{key}" is {length} characters, over the limit of {ctx.get("max_length")}; shorten it'
         )
     if kind == "too_short":
         return f'"{key}" needs at least {ctx.get("min_length")} item(s); add one'
     if kind == "too_long":
         return (
             f'"{key}" has {ctx.get("actual_length")} items, over the limit of '
-            f'{ctx.get("max_length")}; remove some'
+            f"{ctx.get('max_length')}; remove some"
         )
     if kind == "literal_error":
         expected = str(ctx.get("expected", "")).replace("'", '"')
@@ -249,7 +250,9 @@ def normalize(text: str) -> str:
     return " ".join(text.translate(table).split()).casefold()
 
 
-def check_source_quotes(briefing: Briefing, loaded: LoadedYaml, folder: Path) -> list[BriefgenError]:
+def check_source_quotes(
+    briefing: Briefing, loaded: LoadedYaml, folder: Path
+) -> list[BriefgenError]:
     """Every `source:` must name a real paragraph, and its quote must be in it word for word."""
     if briefing.source.text is None:
         return []
@@ -315,30 +318,15 @@ def source_refs(briefing: Briefing) -> list[tuple[Location, SourceRef]]:
 
 def check_audience_names(loaded: LoadedYaml, audiences: list[str]) -> list[BriefgenError]:
     """`only_for` and `hide_for` must name audiences that exist."""
-    errors: list[BriefgenError] = []
-
-    def visit(node: Any, location: Location) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key in {"only_for", "hide_for"} and isinstance(value, list):
-                    for index, name in enumerate(value):
-                        if name not in audiences:
-                            errors.append(
-                                loaded.error(
-                                    (*location, key, index),
-                                    f'unknown audience "{name}".'
-                                    f"{did_you_mean(str(name), audiences)} "
-                                    f"Audiences: {', '.join(audiences)}.",
-                                )
-                            )
-                else:
-                    visit(value, (*location, key))
-        elif isinstance(node, list):
-            for index, item in enumerate(node):
-                visit(item, (*location, index))
-
-    visit(loaded.data, ())
-    return errors
+    return [
+        loaded.error(
+            location,
+            f'unknown audience "{name}".{did_you_mean(name, audiences)} '
+            f"Audiences: {', '.join(audiences)}.",
+        )
+        for location, name in strings_in(loaded.data)
+        if len(location) >= 2 and location[-2] in {"only_for", "hide_for"} and name not in audiences
+    ]
 
 
 # --- Images ------------------------------------------------------------------------------
@@ -385,22 +373,13 @@ def check_images(loaded: LoadedYaml, folder: Path) -> list[BriefgenError]:
             found = image_problem(stream.read(1_000_000))
         return f'"{_short(url, 60)}": {found}' if found else None
 
-    def visit(node: Any, location: Location) -> None:
-        if isinstance(node, str):
-            labels = {label.casefold() for label in _IMAGE_LABEL.findall(node)}
-            urls = [m[1] for pattern in _IMAGE_REFS for m in pattern.finditer(node)]
-            urls += [m[2] for m in _LINK_DEFINITION.finditer(node) if m[1].casefold() in labels]
-            for url in urls:
-                message = problem(url)
-                if message:
-                    field = ".".join(map(str, location))
-                    errors.append(loaded.error(location, f"in {field}: {message}"))
-        elif isinstance(node, dict):
-            for key, value in node.items():
-                visit(value, (*location, key))
-        elif isinstance(node, list):
-            for index, item in enumerate(node):
-                visit(item, (*location, index))
-
-    visit(loaded.data, ())
+    for location, text in strings_in(loaded.data):
+        labels = {label.casefold() for label in _IMAGE_LABEL.findall(text)}
+        urls = [m[1] for pattern in _IMAGE_REFS for m in pattern.finditer(text)]
+        urls += [m[2] for m in _LINK_DEFINITION.finditer(text) if m[1].casefold() in labels]
+        for url in urls:
+            message = problem(url)
+            if message:
+                field = ".".join(map(str, location))
+                errors.append(loaded.error(location, f"in {field}: {message}"))
     return errors

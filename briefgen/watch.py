@@ -10,6 +10,7 @@ running. PDFs are rebuilt by an incremental `briefgen build` in a child process.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import mimetypes
 import os
@@ -23,7 +24,7 @@ from urllib.parse import unquote, urlsplit
 
 import click
 
-from briefgen.errors import BriefgenError, display_path
+from briefgen.errors import BriefgenError
 from briefgen.incremental import audience_names, find_briefings
 
 RELOAD_SCRIPT = """
@@ -71,7 +72,7 @@ class Preview:
 
     def index(self) -> str:
         links = "".join(
-            f'<li>{html.escape(slug)} · {html.escape(name)}: '
+            f"<li>{html.escape(slug)} · {html.escape(name)}: "
             f'<a href="/preview/{slug}/{name}/brief">brief</a> · '
             f'<a href="/preview/{slug}/{name}/handout">handout</a></li>'
             for slug in self.folders
@@ -122,7 +123,7 @@ class Preview:
 
 def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_GET(self) -> None:
             path = unquote(urlsplit(self.path).path)
             if path == "/__version":
                 self.send(str(preview.version).encode(), "text/plain")
@@ -154,12 +155,11 @@ def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "no-store")
             self.end_headers()
-            try:
+            # The browser may navigate away (a reload) before the body arrives.
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self.wfile.write(body)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the browser navigated away (a reload) before the body arrived
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             if os.environ.get("BRIEFGEN_WATCH_LOG"):
                 super().log_message(format, *args)
 
@@ -191,7 +191,10 @@ class PdfRebuilder:
             self.wanted.clear()
             # Niced, so the preview (and the browser showing it) stays responsive.
             self.process = subprocess.Popen(
-                self.command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                self.command,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
                 preexec_fn=lambda: os.nice(10) and None,
             )
             _, stderr = self.process.communicate()
@@ -247,19 +250,31 @@ def serve(
     server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(preview))
     server.daemon_threads = True
     command = [
-        sys.executable, "-m", "briefgen", "--templates", str(templates), "--content", str(content),
-        "build", *[str(f) for f in folders], "--out", str(out),
+        sys.executable,
+        "-m",
+        "briefgen",
+        "--templates",
+        str(templates),
+        "--content",
+        str(content),
+        "build",
+        *[str(f) for f in folders],
+        "--out",
+        str(out),
         *(["--audience", audience] if audience else []),
     ]
     rebuilder = PdfRebuilder(command)
     stop = threading.Event()
     watcher = threading.Thread(
-        target=watch_changes, args=(preview, rebuilder, [templates, *folders], stop),
-        name="watch", daemon=True,
+        target=watch_changes,
+        args=(preview, rebuilder, [templates, *folders], stop),
+        name="watch",
+        daemon=True,
     )
     watcher.start()
     rebuilder.start()
     host, real_port = server.server_address[:2]
+    host = host.decode() if isinstance(host, bytes) else host
     click.echo(f"serving http://{host}:{real_port}/ — Ctrl-C to stop", err=True)
     try:
         server.serve_forever(poll_interval=0.2)

@@ -29,7 +29,7 @@ _NOT_IMAGES = (".css", ".ttf", ".otf", ".woff", ".woff2", ".svg", ".txt")
 
 
 def image_problem(data: bytes) -> str | None:
-    """Why a raster image is too large to print, read from its header; None if fine or not an image."""
+    """Why a raster image is too large to print, from its header; None if fine or no image."""
     import warnings
     from io import BytesIO
 

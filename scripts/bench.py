@@ -99,20 +99,24 @@ def full_build(work: Path) -> list[bool]:
         key = str(Path(name).relative_to(out).with_suffix(""))
         print(f"{key:<55} {ours.get(key, math.nan):>8.2f}s {seconds:>6.2f}s")
     print(f"briefgen build (process): {build_s:.2f} s")
-    print(f"raw render (process):     {raw['wall']:.2f} s, of which rendering "
-          f"{sum(raw_docs.values()):.2f} s")
+    print(
+        f"raw render (process):     {raw['wall']:.2f} s, of which rendering "
+        f"{sum(raw_docs.values()):.2f} s"
+    )
     results = [verdict("full build", build_s / raw["wall"], 0.7)]  # type: ignore[operator]
 
     print("== rebuild with nothing changed")
-    noop_s, stdout = timed(
-        [sys.executable, "-c", NO_OP, "build", str(SEED), "--out", str(out)]
-    )
+    noop_s, stdout = timed([sys.executable, "-c", NO_OP, "build", str(SEED), "--out", str(out)])
     in_process = float(stdout.split("SECONDS")[1].split()[0])
     imported = stdout.strip().endswith("True")
-    print(f"no-op rebuild: {noop_s:.2f} s as a process, {in_process:.2f} s after start-up; "
-          f"WeasyPrint imported: {imported}")
+    print(
+        f"no-op rebuild: {noop_s:.2f} s as a process, {in_process:.2f} s after start-up; "
+        f"WeasyPrint imported: {imported}"
+    )
     ok = noop_s <= 0.3 and not imported
-    print(f"{'PASS' if ok else 'FAIL'}  no-op rebuild: {noop_s:.2f} s (target ≤ 0.3 s, no WeasyPrint)")
+    print(
+        f"{'PASS' if ok else 'FAIL'}  no-op rebuild: {noop_s:.2f} s (target ≤ 0.3 s, no WeasyPrint)"
+    )
     return [*results, ok]
 
 
@@ -123,8 +127,10 @@ def batch_build(work: Path, documents: int) -> list[bool]:
     for i in range(copies):
         shutil.copytree(SEED, content / f"seed-{i + 1:02d}")
     out = work / "batch"
-    print(f"== batch: {copies} copies × {len(audiences)} audiences × 2 = "
-          f"{copies * len(audiences) * 2} documents")
+    print(
+        f"== batch: {copies} copies × {len(audiences)} audiences × 2 = "
+        f"{copies * len(audiences) * 2} documents"
+    )
     build_s, _ = timed([*BRIEFGEN, "--content", str(content), "build", "--out", str(out)])
     raw = raw_render(out)
     print(f"briefgen build: {build_s:.2f} s; raw render: {raw['wall']:.2f} s")

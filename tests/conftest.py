@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from briefgen.audience import load_audience
+from briefgen.audience import audience_names, load_audience
 from briefgen.build import BuildOptions, Output, build_briefing
-from briefgen.audience import audience_names
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
@@ -29,7 +28,7 @@ def approve(request: pytest.FixtureRequest) -> bool:
 
 @pytest.fixture(scope="session")
 def seed_build(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Output]]:
-    """Every shipped audience's brief and handout of the seed briefing: {audience: {kind: Output}}."""
+    """Every shipped audience's brief and handout of the seed: {audience: {kind: Output}}."""
     out = tmp_path_factory.mktemp("build")
     known = audience_names(TEMPLATES)
     results: dict[str, dict[str, Output]] = {}

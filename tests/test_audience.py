@@ -153,7 +153,9 @@ def test_new_audience_from_files_alone_builds(tmp_path: Path) -> None:
     (folder / "style.css").write_text(".title { letter-spacing: 0.02em; }\n", encoding="utf-8")
     audience = load_audience(templates, "board")
     outputs = build_briefing(
-        SEED, audience, BuildOptions(out=tmp_path / "out", templates=templates),
+        SEED,
+        audience,
+        BuildOptions(out=tmp_path / "out", templates=templates),
         audience_names(templates),
     )
     brief = next(o for o in outputs if o.kind == "brief")

@@ -39,9 +39,15 @@ POSITIONLESS = {
 
 def run_case(name: str, workdir: Path) -> subprocess.CompletedProcess[str]:
     source = CORPUS / name
-    shutil.copytree(source, workdir / name, ignore=shutil.ignore_patterns("expected.txt", "args.txt", OVERLAY))
+    shutil.copytree(
+        source, workdir / name, ignore=shutil.ignore_patterns("expected.txt", "args.txt", OVERLAY)
+    )
     args_file = source / "args.txt"
-    args = shlex.split(args_file.read_text().replace("{case}", name)) if args_file.exists() else ["check", name]
+    args = (
+        shlex.split(args_file.read_text().replace("{case}", name))
+        if args_file.exists()
+        else ["check", name]
+    )
     if (source / OVERLAY).is_dir():
         shutil.copytree(TEMPLATES, workdir / "templates")
         shutil.copytree(source / OVERLAY, workdir / "templates", dirs_exist_ok=True)
@@ -50,7 +56,11 @@ def run_case(name: str, workdir: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run(
         [sys.executable, "-m", "briefgen", *args],
-        cwd=workdir, capture_output=True, text=True, timeout=120, env=env,
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
     )
 
 

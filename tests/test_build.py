@@ -7,7 +7,7 @@ from pypdf import PdfReader
 
 from briefgen.audience import load_audience
 from briefgen.build import Output
-from briefgen.render_html import brief_selection, for_audience, Fit
+from briefgen.render_html import Fit, brief_selection, for_audience
 from briefgen.validate import load_briefing
 from tests.conftest import SEED, TEMPLATES
 
@@ -36,8 +36,9 @@ def test_general_prints_every_fact_figure_in_both_pdfs(
     seed_build: dict[str, dict[str, Output]],
 ) -> None:
     briefing, _ = load_briefing(SEED)
-    brief, handout = squash(text_of(seed_build["general"]["brief"])), squash(
-        text_of(seed_build["general"]["handout"])
+    brief, handout = (
+        squash(text_of(seed_build["general"]["brief"])),
+        squash(text_of(seed_build["general"]["handout"])),
     )
     for fact in briefing.key_facts:
         assert squash(fact.figure) in brief, fact.figure

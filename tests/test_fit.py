@@ -22,9 +22,7 @@ from briefgen.audience import Audience, audience_names, load_audience
 from briefgen.build import BuildOptions, Output, build_briefing, describe_item
 from briefgen.errors import BriefgenError
 from briefgen.fit import TIGHT_SPACING, Fitted, describe_fit, ladder
-from briefgen.markup import plain_text
-from briefgen.render_html import Fit, brief_selection, for_audience
-from briefgen.schema import Briefing
+from briefgen.render_html import Fit, expected_brief_text
 from briefgen.validate import load_briefing
 from tests.conftest import SEED, TEMPLATES
 
@@ -124,23 +122,6 @@ def build_capturing_fit(
     except BriefgenError as exc:
         return None, None, exc
     return outputs, seen[0], None
-
-
-def expected_brief_text(briefing: Briefing, audience: Audience, fit: Fit) -> list[str]:
-    """What the brief sets out to print once the ladder has dropped `fit.dropped`."""
-    settings = audience.config.brief
-    shown = brief_selection(for_audience(briefing, audience.name), audience, fit)
-    texts = [shown.title, plain_text(shown.bottom_line or shown.summary)]
-    if settings.show_summary and shown.bottom_line:
-        texts.append(plain_text(shown.summary))
-    for fact in shown.key_facts:
-        texts += [fact.figure, fact.label]
-    for point in shown.argument:
-        texts.append(point.claim)
-        texts += [plain_text(sub.short or sub.text) for sub in point.points]
-    if settings.show_what_to_watch:
-        texts += [plain_text(item) for item in shown.what_to_watch]
-    return texts
 
 
 @pytest.mark.parametrize(

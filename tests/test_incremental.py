@@ -50,7 +50,12 @@ def pretend_built(project: Path) -> None:
     manifest.save()
 
 
-ALL = {f"{s}/{a}/{k}" for s in ("one", "two") for a in ("general", "press") for k in ("brief", "handout")}
+ALL = {
+    f"{s}/{a}/{k}"
+    for s in ("one", "two")
+    for a in ("general", "press")
+    for k in ("brief", "handout")
+}
 
 
 def test_everything_is_stale_without_a_manifest(project: Path) -> None:
@@ -121,7 +126,11 @@ def test_a_no_op_build_is_fast_and_does_not_import_weasyprint(project: Path) -> 
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     result = subprocess.run(
-        [sys.executable, "-c", script], cwd=project, env=env, capture_output=True, text=True,
+        [sys.executable, "-c", script],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
         check=True,
     )
     assert result.stdout.strip().endswith("CLEAN"), result.stdout + result.stderr

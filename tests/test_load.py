@@ -54,7 +54,9 @@ def test_empty_file(tmp_path: Path, text: str) -> None:
     assert error.line == 1 and ("empty" in error.message or "only comments" in error.message)
 
 
-@pytest.mark.parametrize(("text", "kind"), [("- a\n- b\n", "a list"), ("just words\n", "a single value")])
+@pytest.mark.parametrize(
+    ("text", "kind"), [("- a\n- b\n", "a list"), ("just words\n", "a single value")]
+)
 def test_top_level_must_be_a_mapping(tmp_path: Path, text: str, kind: str) -> None:
     error = error_of(write(tmp_path, text))
     assert kind in error.message and error.line == 1

@@ -55,9 +55,25 @@ HOSTILE = [
     "<!-- comment --><base href='https://evil.example/'>",
 ]
 FORBIDDEN = [
-    "<script", "<style", "javascript:", "<iframe", "onerror", "onclick", "<form", "<input",
-    "<button", "<object", "<embed", "<link", "<svg", "file:", "attachment", "<meta", "<base",
-    "<!--", "style=",
+    "<script",
+    "<style",
+    "javascript:",
+    "<iframe",
+    "onerror",
+    "onclick",
+    "<form",
+    "<input",
+    "<button",
+    "<object",
+    "<embed",
+    "<link",
+    "<svg",
+    "file:",
+    "attachment",
+    "<meta",
+    "<base",
+    "<!--",
+    "style=",
 ]
 
 
@@ -67,8 +83,11 @@ def general() -> Any:
 
 def briefing(**prose: str) -> Briefing:
     data: dict[str, Any] = {
-        "title": "T", "date": "2026-01-02", "source": {"title": "A"},
-        "summary": "S", "key_facts": [{"figure": "1", "label": "L", "source": {"paragraph": 1}}],
+        "title": "T",
+        "date": "2026-01-02",
+        "source": {"title": "A"},
+        "summary": "S",
+        "key_facts": [{"figure": "1", "label": "L", "source": {"paragraph": 1}}],
         "argument": [{"claim": "C"}],
     }
     data.update(prose)
@@ -98,22 +117,42 @@ class Elements(HTMLParser):
         self.tags[tag] += 1
         for name, value in attrs:
             url = (value or "").strip().lower()
-            if name.startswith("on") or url.startswith(("javascript:", "file:", "http")) and (
-                name in {"src", "href", "xlink:href", "data", "action"}
+            if name.startswith("on") or (
+                url.startswith(("javascript:", "file:", "http"))
+                and (name in {"src", "href", "xlink:href", "data", "action"})
             ):
                 self.bad_attributes.append((tag, name, url[:40]))
 
 
-ACTIVE_TAGS = {"script", "style", "iframe", "form", "input", "button", "object", "embed", "link",
-               "meta", "base", "svg", "image"}
+ACTIVE_TAGS = {
+    "script",
+    "style",
+    "iframe",
+    "form",
+    "input",
+    "button",
+    "object",
+    "embed",
+    "link",
+    "meta",
+    "base",
+    "svg",
+    "image",
+}
 
 
 def test_hostile_prose_never_reaches_the_rendered_documents() -> None:
     renderer = TemplateRenderer(general())
     attack = " ".join(HOSTILE)
     content = briefing(
-        summary=attack, bottom_line=attack, background=attack, thesis=attack, title=attack[:400],
-        subtitle=attack[:400], what_to_watch=HOSTILE, questions=HOSTILE,
+        summary=attack,
+        bottom_line=attack,
+        background=attack,
+        thesis=attack,
+        title=attack[:400],
+        subtitle=attack[:400],
+        what_to_watch=HOSTILE,
+        questions=HOSTILE,
     )
     for kind in ("brief", "handout"):
         baseline = Elements(renderer.render(kind, briefing()))  # type: ignore[arg-type]
@@ -197,8 +236,10 @@ def write_mini(folder: Path, summary: str = "A short summary.") -> Path:
 def build(folder: Path, out: Path, strict: bool = True) -> list[Any]:
     known = audience_names(TEMPLATES)
     return build_briefing(
-        folder, load_audience(TEMPLATES, "general"),
-        BuildOptions(out=out, templates=TEMPLATES, strict=strict), known,
+        folder,
+        load_audience(TEMPLATES, "general"),
+        BuildOptions(out=out, templates=TEMPLATES, strict=strict),
+        known,
     )
 
 
@@ -218,7 +259,9 @@ def assert_no_logs() -> Iterator[list[LaidOut]]:
         yield seen
     finally:
         build_module.lay_out = original  # type: ignore[assignment]
-    problems = [(lo.log.warnings, lo.log.refused) for lo in seen if lo.log.warnings or lo.log.refused]
+    problems = [
+        (lo.log.warnings, lo.log.refused) for lo in seen if lo.log.warnings or lo.log.refused
+    ]
     assert seen and not problems, problems
 
 
@@ -282,8 +325,10 @@ def test_builds_are_reproducible_and_failed_builds_keep_old_output(tmp_path: Pat
     (broken / "base" / "handout.html.j2").write_text("{{ briefing.nope }}")
     with pytest.raises(BriefgenError):
         build_briefing(
-            folder, load_audience(broken, "general"),
-            BuildOptions(out=tmp_path / "a", templates=broken), audience_names(broken),
+            folder,
+            load_audience(broken, "general"),
+            BuildOptions(out=tmp_path / "a", templates=broken),
+            audience_names(broken),
         )
     after = {p.name: p.read_bytes() for p in (tmp_path / "a" / "mini" / "general").iterdir()}
     assert after.keys() == before.keys()

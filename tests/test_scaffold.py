@@ -59,6 +59,8 @@ def test_committed_schema_is_current() -> None:
 
 
 def test_seed_briefing_points_at_the_schema() -> None:
-    first = (ROOT / "content" / "russian-peacekeepers-azerbaijan" / "briefing.yaml").open().readline()
+    first = (
+        (ROOT / "content" / "russian-peacekeepers-azerbaijan" / "briefing.yaml").open().readline()
+    )
     target = first.split("$schema=", 1)[1].strip()
     assert (ROOT / "content" / "russian-peacekeepers-azerbaijan" / target).resolve().is_file()

@@ -33,7 +33,11 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen[str]]]:
     with log.open("w") as stream:
         process = subprocess.Popen(
             [sys.executable, "-m", "briefgen", "watch", "--port", "0", "--audience", "general"],
-            cwd=tmp_path, env=env, stderr=stream, stdout=subprocess.DEVNULL, text=True,
+            cwd=tmp_path,
+            env=env,
+            stderr=stream,
+            stdout=subprocess.DEVNULL,
+            text=True,
         )
     deadline = time.monotonic() + 30
     while not (match := re.search(r"http://127\.0\.0\.1:\d+/", log.read_text())):
@@ -57,7 +61,9 @@ def status(url: str) -> int:
         return exc.code
 
 
-def test_preview_serves_assets_but_nothing_outside(server: tuple[str, Path, subprocess.Popen[str]]) -> None:
+def test_preview_serves_assets_but_nothing_outside(
+    server: tuple[str, Path, subprocess.Popen[str]],
+) -> None:
     base, _, _ = server
     with urllib.request.urlopen(f"{base}preview/{SLUG}/general/handout", timeout=30) as response:
         page = response.read().decode()
@@ -67,8 +73,13 @@ def test_preview_serves_assets_but_nothing_outside(server: tuple[str, Path, subp
     assert status(f"{base}templates/base/css/common.css") == 200
     assert status(f"{base}templates/base/fonts/NotoSerif-Regular.ttf") == 200
     assert status(f"{base}content/{SLUG}/article.txt") == 200
-    for bad in ("templates/../../etc/passwd", "templates/%2e%2e/%2e%2e/etc/passwd",
-                f"content/{SLUG}/../../templates/base/audience.yaml", "content/x/y", "etc/passwd"):
+    for bad in (
+        "templates/../../etc/passwd",
+        "templates/%2e%2e/%2e%2e/etc/passwd",
+        f"content/{SLUG}/../../templates/base/audience.yaml",
+        "content/x/y",
+        "etc/passwd",
+    ):
         assert status(base + bad) == 404, bad
 
 
@@ -89,9 +100,17 @@ def browser(tmp_path: Path) -> Iterator[object]:
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
     options.page_load_strategy = "eager"  # reloads need not wait for every font
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-dev-shm-usage", f"--user-data-dir={tmp_path / 'chromium-profile'}"):
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
     driver.set_page_load_timeout(60)
@@ -119,8 +138,11 @@ def test_page_reloads_on_edit_and_shows_errors(
     )
 
     text = yaml.read_text()
-    yaml.write_text(text.replace("title: Russian peacekeepers in Azerbaijan",
-                                 "title: Peacekeepers, revised title", 1))
+    yaml.write_text(
+        text.replace(
+            "title: Russian peacekeepers in Azerbaijan", "title: Peacekeepers, revised title", 1
+        )
+    )
     WebDriverWait(driver, 30).until(  # type: ignore[arg-type]
         lambda d: d.find_element(By.CSS_SELECTOR, "h1.title").text == "Peacekeepers, revised title"
     )
