@@ -15,12 +15,9 @@ from ruamel.yaml.comments import CommentedMap
 
 from briefgen.errors import UsageError, did_you_mean
 from briefgen.load import LoadedYaml, load_yaml
+from briefgen.paths import AUDIENCES_FOLDER, BASE_FOLDER, CONFIG_NAME, audience_names
 from briefgen.schema import Strict, Text
 from briefgen.validate import validate_model
-
-CONFIG_NAME = "audience.yaml"
-BASE_FOLDER = "base"
-AUDIENCES_FOLDER = "audiences"
 
 Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
 FontFamily = Literal["Noto Serif", "Noto Sans"]
@@ -145,13 +142,6 @@ class Audience:
         return sorted(
             p for folder in self.search_path[:2] for p in folder.rglob("*") if p.is_file()
         )
-
-
-def audience_names(templates: Path) -> list[str]:
-    folder = templates / AUDIENCES_FOLDER
-    if not folder.is_dir():
-        return []
-    return sorted(p.name for p in folder.iterdir() if (p / CONFIG_NAME).is_file())
 
 
 def load_audience(templates: Path, name: str) -> Audience:

@@ -13,9 +13,10 @@ from briefgen.audience import Audience
 from briefgen.errors import BriefgenError
 from briefgen.fit import DoesNotFit, Fitted, fit_to_one_page
 from briefgen.glyphs import check_audience_glyphs, check_briefing_glyphs
-from briefgen.incremental import BRIEFING_FILE, Job, find_briefings
+from briefgen.incremental import Job
 from briefgen.load import LoadedYaml, Location, strings_in
 from briefgen.output import write_atomically
+from briefgen.paths import BRIEFING_FILE, find_briefings
 from briefgen.render_html import (
     DocumentKind,
     Fit,

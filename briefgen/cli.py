@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from briefgen.errors import BriefgenError, UsageError, display_path
-from briefgen.incremental import audience_names, find_briefings
+from briefgen.paths import AUDIENCES_FOLDER, audience_names, find_briefings
 from briefgen.summary import Output, summary_table
 
 if TYPE_CHECKING:
@@ -18,7 +18,6 @@ if TYPE_CHECKING:
 
 # The rendering stack (pydantic models, Jinja, WeasyPrint) is imported inside the
 # commands that need it, so an up-to-date `briefgen build` stays fast.
-AUDIENCES_FOLDER = "audiences"
 
 folder_paths = click.argument(
     "paths", nargs=-1, type=click.Path(path_type=Path, exists=True, file_okay=True)

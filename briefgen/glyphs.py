@@ -13,9 +13,10 @@ from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
-from briefgen.audience import BASE_FOLDER, CONFIG_NAME, Audience
+from briefgen.audience import Audience
 from briefgen.errors import BriefgenError
 from briefgen.load import LoadedYaml, Location, load_yaml, strings_in
+from briefgen.paths import BASE_FOLDER, CONFIG_NAME
 from briefgen.validate import ContentErrors
 
 FONTS_FOLDER = "fonts"

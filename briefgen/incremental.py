@@ -15,42 +15,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from briefgen.errors import BriefgenError
 from briefgen.output import write_atomically
 from briefgen.summary import Output
 
 MANIFEST_NAME = ".briefgen-manifest.json"
 MANIFEST_VERSION = 1
-BRIEFING_FILE = "briefing.yaml"
 KINDS = ("brief", "handout")
-AUDIENCE_CONFIG = "audience.yaml"
-
-
-def find_briefings(paths: list[Path], content: Path) -> list[Path]:
-    """Briefing folders from the command line, or every one under `content/`."""
-    if not paths:
-        if not content.is_dir():
-            raise BriefgenError(
-                "no content folder; pass a briefing folder or create content/", content
-            )
-        return sorted(p.parent for p in content.glob(f"*/{BRIEFING_FILE}"))
-    folders = []
-    for path in paths:
-        folder = path.parent if path.name == BRIEFING_FILE else path
-        if not (folder / BRIEFING_FILE).is_file():
-            raise BriefgenError(
-                f"no {BRIEFING_FILE} here; a briefing is a folder holding one", folder
-            )
-        folders.append(folder)
-    return folders
-
-
-def audience_names(templates: Path) -> list[str]:
-    """Audience folder names, like `audience.audience_names` but without loading pydantic."""
-    folder = templates / "audiences"
-    if not folder.is_dir():
-        return []
-    return sorted(p.name for p in folder.iterdir() if (p / AUDIENCE_CONFIG).is_file())
 
 
 def _files(folder: Path, recursive: bool = True) -> list[Path]:

@@ -25,7 +25,7 @@ from urllib.parse import unquote, urlsplit
 import click
 
 from briefgen.errors import BriefgenError
-from briefgen.incremental import audience_names, find_briefings
+from briefgen.paths import audience_names, find_briefings
 
 RELOAD_SCRIPT = """
 <script>/* briefgen watch: live reload (preview only) */

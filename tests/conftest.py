@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from briefgen.audience import audience_names, load_audience
+from briefgen.audience import load_audience
 from briefgen.build import BuildOptions, Output, build_briefing
+from briefgen.paths import audience_names
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"

@@ -9,9 +9,10 @@ import pytest
 from pypdf import PdfReader
 from ruamel.yaml import YAML
 
-from briefgen.audience import audience_names, load_audience
+from briefgen.audience import load_audience
 from briefgen.build import BuildOptions, Output, build_briefing
 from briefgen.errors import BriefgenError, UsageError
+from briefgen.paths import audience_names
 from briefgen.render_html import TemplateRenderer
 from briefgen.validate import load_briefing
 from tests.conftest import SEED, TEMPLATES

@@ -18,10 +18,11 @@ from pypdf import PdfReader
 from ruamel.yaml import YAML
 
 import briefgen.build
-from briefgen.audience import Audience, audience_names, load_audience
+from briefgen.audience import Audience, load_audience
 from briefgen.build import BuildOptions, Output, build_briefing, describe_item
 from briefgen.errors import BriefgenError
 from briefgen.fit import TIGHT_SPACING, Fitted, describe_fit, ladder
+from briefgen.paths import audience_names
 from briefgen.render_html import Fit, expected_brief_text
 from briefgen.validate import load_briefing
 from tests.conftest import SEED, TEMPLATES

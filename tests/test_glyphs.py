@@ -12,7 +12,7 @@ import pytest
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
-from briefgen.audience import audience_names, load_audience
+from briefgen.audience import load_audience
 from briefgen.build import BuildOptions, Output, build_briefing
 from briefgen.errors import BriefgenError
 from briefgen.glyphs import (
@@ -22,6 +22,7 @@ from briefgen.glyphs import (
     fonts_folder,
     missing_characters,
 )
+from briefgen.paths import audience_names
 from briefgen.validate import load_briefing
 from tests.conftest import ROOT, SEED, TEMPLATES
 

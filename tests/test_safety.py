@@ -16,10 +16,11 @@ from PIL import Image
 
 from briefgen import build as build_module
 from briefgen import output
-from briefgen.audience import audience_names, load_audience
+from briefgen.audience import load_audience
 from briefgen.build import BuildOptions, build_briefing
 from briefgen.errors import BriefgenError
 from briefgen.markup import render_markdown
+from briefgen.paths import audience_names
 from briefgen.render_html import TemplateRenderer
 from briefgen.schema import Briefing
 from briefgen.write_pdf import LaidOut, lay_out, pdf_bytes

@@ -14,8 +14,8 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image, ImageChops
 
-from briefgen.audience import audience_names
 from briefgen.build import Output
+from briefgen.paths import audience_names
 from tests.conftest import ROOT, TEMPLATES
 
 DPI = 50
