@@ -137,12 +137,6 @@ class Audience:
                 return folder / name
         return None
 
-    def files(self) -> list[Path]:
-        """Every file this audience's output depends on, for rebuild checks."""
-        return sorted(
-            p for folder in self.search_path[:2] for p in folder.rglob("*") if p.is_file()
-        )
-
 
 def load_audience(templates: Path, name: str) -> Audience:
     names = audience_names(templates)

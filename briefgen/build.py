@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import time
 from collections.abc import Callable, Iterator
@@ -16,27 +17,20 @@ from briefgen.glyphs import check_audience_glyphs, check_briefing_glyphs
 from briefgen.incremental import Job
 from briefgen.load import LoadedYaml, Location, strings_in
 from briefgen.output import write_atomically
-from briefgen.paths import BRIEFING_FILE, find_briefings
 from briefgen.render_html import (
     DocumentKind,
     Fit,
     TemplateRenderer,
     droppable_items,
     expected_brief_text,
+    for_audience,
 )
 from briefgen.schema import Briefing
-from briefgen.summary import Output, summary_table
+from briefgen.summary import Output
 from briefgen.validate import load_briefing
-from briefgen.write_pdf import LaidOut, lay_out, warm_up, write_pdf
+from briefgen.write_pdf import LaidOut, lay_out, pdf_bytes, warm_up
 
-__all__ = [
-    "BRIEFING_FILE",
-    "BuildOptions",
-    "Output",
-    "build_briefing",
-    "find_briefings",
-    "summary_table",
-]
+__all__ = ["BuildOptions", "Output", "build_briefing", "build_document", "run_jobs"]
 
 
 @dataclass(frozen=True)
@@ -81,15 +75,17 @@ def build_document(
         )
 
     settings = audience.config.brief
+    # Item ids such as `key_facts.4` count within what this audience is shown.
+    shown = for_audience(briefing, audience.name)
     try:
         fitted = fit_to_one_page(
-            render=lambda fit: renderer.render("brief", briefing, fit),
+            render=lambda fit: renderer.render("brief", shown, fit),
             lay_out=lay_out_here,
             body_size_pt=settings.body_size_pt,
             min_body_size_pt=settings.min_body_size_pt,
-            droppable=droppable_items(briefing, audience),
-            describe_item=lambda item: describe_item(briefing, item),
-            expected_text=lambda fit: expected_brief_text(briefing, audience, fit),
+            droppable=droppable_items(shown, audience),
+            describe_item=lambda item: describe_item(shown, item),
+            expected_text=lambda fit: expected_brief_text(shown, audience, fit),
         )
     except DoesNotFit as exc:
         raise BriefgenError(f"[{audience.name}] {exc.message}", loaded.path, 1, 1) from None
@@ -153,7 +149,7 @@ def _run_job(index: int) -> tuple[int, Output | None, tuple[Any, ...] | None]:
         return (
             index,
             None,
-            (type(exc).__name__, exc.message, exc.path, exc.line, exc.column, exc.exit_code),
+            (exc.message, exc.path, exc.line, exc.column, exc.exit_code),
         )
     return index, output, None
 
@@ -176,13 +172,13 @@ def run_jobs(
     warm_up(options.templates / "base" / "css" / "fonts.css", [options.templates])
 
     order = sorted(range(len(jobs)), key=lambda i: jobs[i].kind != "brief")
-    _shared.update(jobs=jobs, audiences=audiences, options=options, known=known)
-    prepare(jobs, audiences, options, known)
     outputs: list[Output | None] = [None] * len(jobs)
     try:
+        _shared.update(jobs=jobs, audiences=audiences, options=options, known=known)
+        prepare(jobs, audiences, options, known)
         for index, output, error in _results(order, workers):
             if error is not None:
-                _, message, path, line, column, code = error
+                message, path, line, column, code = error
                 failure = BriefgenError(message, path, line, column)
                 failure.exit_code = code
                 raise failure
@@ -195,6 +191,10 @@ def run_jobs(
     return [o for o in outputs if o is not None]
 
 
+def _quiet_collector() -> None:
+    gc.set_threshold(50_000, 20, 20)
+
+
 def _results(
     order: list[int], workers: int
 ) -> Iterator[tuple[int, Output | None, tuple[Any, ...] | None]]:
@@ -202,13 +202,17 @@ def _results(
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         yield from map(_run_job, order)
         return
-    pool = multiprocessing.get_context("fork").Pool(workers)
+    # Frozen objects are never scanned by the collector, so the workers do not copy the
+    # parent's memory page by page; layouts allocate a lot, so collect less often.
+    gc.freeze()
+    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_quiet_collector)
     try:
         yield from pool.imap_unordered(_run_job, order)
         pool.close()
     finally:
         pool.terminate()
         pool.join()
+        gc.unfreeze()
 
 
 def emit(
@@ -221,7 +225,12 @@ def emit(
     options: BuildOptions,
     started: float,
 ) -> Output:
-    """Check the engine's complaints, then write the HTML and PDF atomically."""
+    """Make the PDF, check everything the engine refused or warned about, then write.
+
+    The PDF is generated before the checks because writing it fetches attachments and
+    may warn too; nothing is written unless both files can be, HTML and PDF together.
+    """
+    data = pdf_bytes(fitted.laid_out, fitted.html)
     log = fitted.laid_out.log
     for url in log.refused:
         reason = log.reasons.get(url, "not allowed")
@@ -233,13 +242,10 @@ def emit(
                 f"refused ({reason}); templates may use files under templates/ only",
                 options.templates / "audiences" / audience,
             )
-        where = loaded.error(location, "")
-        raise BriefgenError(
+        raise loaded.error(
+            location,
             f"{'.'.join(map(str, location))}: resource {url[:80]} refused ({reason}); use a "
             "file inside the briefing folder",
-            where.path,
-            where.line,
-            where.column,
         )
     if options.strict and log.warnings:
         raise BriefgenError(
@@ -247,10 +253,10 @@ def emit(
             "stylesheet or resource it names, or build without --strict",
             loaded.path,
         )
-    html_path = target / f"{kind}.html"
     pdf_path = target / f"{kind}.pdf"
-    write_atomically(html_path, fitted.html.encode("utf-8"))
-    size = write_pdf(fitted.laid_out, fitted.html, pdf_path)
+    write_atomically(target / f"{kind}.html", fitted.html.encode("utf-8"))
+    write_atomically(pdf_path, data)
+    size = len(data)
     return Output(
         slug,
         audience,

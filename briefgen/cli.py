@@ -125,7 +125,7 @@ def run_build(
     from briefgen.incremental import Manifest, default_workers, plan
 
     known = _audience_list(templates)
-    names = audiences or known
+    names = list(dict.fromkeys(audiences)) or known  # `-a press -a press` builds once
     if any(name not in known for name in names):
         from briefgen.audience import load_audience
 

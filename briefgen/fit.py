@@ -28,7 +28,6 @@ class Fitted:
     html: str
     fit: Fit
     steps: list[str] = field(default_factory=list)
-    attempts: int = 1
 
     def describe(self) -> str:
         return ", ".join(self.steps)
@@ -96,7 +95,7 @@ def fit_to_one_page(
             f'"{lost[0][:60]}"; check the audience\'s CSS for hidden or clipped content'
         )
     steps = describe_fit(fit, body_size_pt, describe_item)
-    return Fitted(laid_out, html, fit, steps, len(results))
+    return Fitted(laid_out, html, fit, steps)
 
 
 def predicted_rung(rungs: list[Fit], overflowing: LaidOut, body_size_pt: float) -> int:

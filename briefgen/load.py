@@ -155,18 +155,23 @@ def load_yaml(path: Path, what: str = "briefing file") -> LoadedYaml:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
         hint = _yaml_hint(problem)
+        # ruamel may quote a multi-line value here; the message must stay one line.
+        problem = " ".join(problem.split())
+        if len(problem) > 120:
+            problem = problem[:119] + "…"
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
         raise BriefgenError(f"YAML syntax error: {problem}{hint}", path, line, column) from None
     except YAMLError as exc:
         raise BriefgenError(f"YAML error: {exc}", path) from None
-    except (ValueError, OverflowError) as exc:
-        # A value YAML recognises but cannot build, such as the date 2026-02-30.
-        line, column = _unbuildable_scalar(text)
+    except (ValueError, OverflowError, TypeError) as exc:
+        # A value YAML recognises but cannot build, such as the date 2026-02-30, or a
+        # list or mapping used as a key.
+        line, column, problem = _unbuildable_node(text)
         raise BriefgenError(
-            f"invalid value ({exc}); correct it, or quote it to keep it as text",
+            problem or f"invalid value ({exc}); correct it, or quote it to keep it as text",
             path,
-            line,
-            column,
+            line or 1,
+            column or 1,
         ) from None
     if data is None:
         raise BriefgenError(f"{what} holds only comments; add the keys, e.g. `title:`", path, 1, 1)
@@ -180,29 +185,41 @@ def load_yaml(path: Path, what: str = "briefing file") -> LoadedYaml:
     return loaded
 
 
-def _unbuildable_scalar(text: str) -> tuple[int | None, int | None]:
-    """Position of the first scalar that ruamel parses but cannot construct."""
+def _unbuildable_node(text: str) -> tuple[int | None, int | None, str | None]:
+    """Where ruamel parses but cannot construct: a non-text key, or a bad scalar."""
+    from ruamel.yaml.nodes import MappingNode, ScalarNode
+
     yaml = YAML(typ="rt", pure=True)
     try:
         root = yaml.compose(text)
     except (YAMLError, ValueError, RecursionError):
-        return None, None
+        return None, None, None
     pending = [root]
     while pending:
         node = pending.pop(0)
         if node is None:
             continue
+        if isinstance(node, MappingNode):
+            for key, value in node.value:
+                if not isinstance(key, ScalarNode):
+                    mark = key.start_mark
+                    return mark.line + 1, mark.column + 1, (
+                        "a key must be plain text, not a list or mapping; remove the `?` "
+                        "or write `key: value`"
+                    )
+                pending += [key, value]
+            continue
         if isinstance(node.value, list):
-            for item in node.value:
-                pending.extend(item if isinstance(item, tuple) else (item,))
+            pending.extend(node.value)
             continue
         try:
             yaml.constructor.construct_object(node, deep=True)
         except (ValueError, OverflowError):
-            return node.start_mark.line + 1, node.start_mark.column + 1
+            mark = node.start_mark
+            return mark.line + 1, mark.column + 1, None
         except Exception:  # only locating here; the caller reports the error
             continue
-    return None, None
+    return None, None, None
 
 
 def check_shape(loaded: LoadedYaml) -> None:

@@ -19,6 +19,22 @@ class Notes:
 
     def __init__(self) -> None:
         self.items: list[Markup] = []
+        self._pending: dict[str, Markup] = {}
+
+    def if_any(self, html: str | Markup) -> Markup:
+        """`html` (e.g. a contents entry) kept only if the document ends up with notes.
+
+        Contents come before the notes are collected, so this leaves a placeholder that
+        `resolve` fills once the whole document has rendered.
+        """
+        token = f"{_TOKEN}pending{len(self._pending)}{_TOKEN}"
+        self._pending[token] = Markup(html)
+        return Markup(token)
+
+    def resolve(self, html: str) -> str:
+        for token, pending in self._pending.items():
+            html = html.replace(token, pending if self.items else "")
+        return html
 
     def add(self, html: str | Markup) -> Markup:
         self.items.append(Markup(html))
@@ -106,8 +122,21 @@ def render_markdown(text: str, notes: Notes | None = None, inline: bool = False)
             return ""
         return notes.add(unwrap_paragraph(sanitize(_markdown(definitions[order[int(match[1])]]))))
 
-    html = re.sub(rf"{_TOKEN}(\d+){_TOKEN}", footnote, html)
-    return Markup(html.strip())
+    def literal(match: re.Match[str]) -> str:
+        return f"[^{order[int(match[1])]}]"
+
+    # Calls go into text only: a reference inside a link title or other attribute is
+    # dropped, and one inside `code` stays the literal text it was.
+    token = re.compile(rf"{_TOKEN}(\d+){_TOKEN}")
+    parts = re.split(r"(<[^>]*>)", html)
+    in_code = False
+    for index, part in enumerate(parts):
+        if part.startswith("<"):
+            in_code = part.startswith("<code") or (in_code and not part.startswith("</code"))
+            parts[index] = token.sub("", part)
+        else:
+            parts[index] = token.sub(literal if in_code else footnote, part)
+    return Markup("".join(parts).strip())
 
 
 def unwrap_paragraph(html: str) -> str:

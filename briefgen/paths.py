@@ -23,14 +23,15 @@ def find_briefings(paths: list[Path], content: Path) -> list[Path]:
                 "no content folder; pass a briefing folder or create content/", content
             )
         return sorted(p.parent for p in content.glob(f"*/{BRIEFING_FILE}"))
-    folders = []
+    folders: list[Path] = []
     for path in paths:
         folder = path.parent if path.name == BRIEFING_FILE else path
         if not (folder / BRIEFING_FILE).is_file():
             raise BriefgenError(
                 f"no {BRIEFING_FILE} here; a briefing is a folder holding one", folder
             )
-        folders.append(folder)
+        if folder.resolve() not in {f.resolve() for f in folders}:
+            folders.append(folder)
     return folders
 
 

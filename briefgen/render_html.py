@@ -101,7 +101,11 @@ def expected_brief_text(briefing: Briefing, audience: Audience, fit: Fit) -> lis
 
 
 def droppable_items(briefing: Briefing, audience: Audience) -> list[str]:
-    """Low-priority items shown on the brief that the fit ladder may drop, last first."""
+    """Low-priority items shown on the brief that the fit ladder may drop, last first.
+
+    Ids count within `for_audience(briefing, …)`, the items this audience is shown.
+    """
+    briefing = for_audience(briefing, audience.name)
     settings = audience.config.brief
     ids = [
         f"key_facts.{i}"
@@ -134,14 +138,6 @@ def available_sections(briefing: Briefing) -> list[str]:
     }
     always = ["summary", "key_facts", "argument", "sources"]
     return always + [name for name, value in optional.items() if value]
-
-
-def has_notes(briefing: Briefing) -> bool:
-    """Whether the handout will print endnotes: source references or Markdown footnotes."""
-    sourced = any(p.source or any(s.source for s in p.points) for p in briefing.argument)
-    sourced = sourced or any(e.source for e in briefing.timeline)
-    prose = [briefing.summary, briefing.background or "", briefing.thesis or ""]
-    return sourced or any("[^" in text for text in prose)
 
 
 def markdown_filter(inline: bool) -> Any:
@@ -194,6 +190,7 @@ class TemplateRenderer:
             md=markdown_filter(inline=False),
             md_inline=markdown_filter(inline=True),
             md_brief=lambda text: render_markdown(text, None, inline=True),
+            md_without_notes=lambda text: render_markdown(text, None),
             plain=plain_text,
             date=audience.format_date,
             css_string=css_string,
@@ -219,6 +216,7 @@ class TemplateRenderer:
         shown = for_audience(briefing, self.audience.name)
         if kind == "brief":
             shown = brief_selection(shown, self.audience, fit)
+        notes = Notes()
         context = {
             "kind": kind,
             "briefing": shown,
@@ -230,10 +228,9 @@ class TemplateRenderer:
             "logo_url": self.logo_url(),
             "timeline_svg": Markup(timeline_svg(shown.timeline, config)) if shown.timeline else "",
             "available_sections": available_sections(shown),
-            "notes": Notes(),
-            "has_notes": has_notes(shown),
+            "notes": notes,
         }
-        return self.render_template(TEMPLATE_NAMES[kind], context)
+        return notes.resolve(self.render_template(TEMPLATE_NAMES[kind], context))
 
     def render_template(self, name: str, context: dict[str, Any]) -> str:
         try:
@@ -259,11 +256,14 @@ class TemplateRenderer:
             ) from None
         except BriefgenError:
             raise
-        except (TypeError, AttributeError, ValueError, KeyError) as exc:
+        except Exception as exc:
+            # Raised while running a template (e.g. `{{ 1 // 0 }}`): the template's fault.
             where, line = template_frame(exc)
             if where is None:
                 raise
-            raise BriefgenError(f"template error: {exc}", where, line) from None
+            raise BriefgenError(
+                f"template error: {type(exc).__name__}: {exc}", where, line
+            ) from None
 
     def stylesheets(self, kind: DocumentKind) -> list[str]:
         """Base CSS then the audience's `style.css`, as file URLs."""

@@ -18,6 +18,11 @@ Markdown = Annotated[
 """Prose: Markdown with emphasis, links and (in the handout) footnotes."""
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=60)]
 Priority = Literal["high", "normal", "low"]
+Url = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^(https?://|mailto:)\S+$", max_length=2000),
+]
+"""A link the templates print: web or mail addresses only, never `javascript:`."""
 
 
 class Strict(BaseModel):
@@ -95,7 +100,7 @@ class Article(Strict):
     author: Text | None = None
     publication: Text | None = None
     published: dt.date | Text | None = None
-    url: Text | None = None
+    url: Url | None = None
     text: Text | None = Field(
         None, description="Path of the article's plain text, relative to the briefing folder."
     )
@@ -106,7 +111,7 @@ class FurtherSource(Strict):
     author: Text | None = None
     publication: Text | None = None
     published: dt.date | Text | None = None
-    url: Text | None = None
+    url: Url | None = None
     note: Markdown | None = None
 
 

@@ -15,6 +15,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from briefgen.errors import BriefgenError, did_you_mean
 from briefgen.load import LoadedYaml, Location, load_yaml, read_text, strings_in
+from briefgen.paths import BRIEFING_FILE
 from briefgen.schema import Briefing, SourceRef
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -180,6 +181,8 @@ def explain(detail: ErrorDetails, model: type[BaseModel], location: Location) ->
 
 
 def pattern_hint(key: str) -> str:
+    if key == "url":
+        return "write a web address starting with https:// (or http://, mailto:)"
     if key == "language":
         return 'use a language tag such as "en", "az" or "ru"'
     return "use lower-case letters, digits, '-' and '_' only, e.g. ministers"
@@ -226,7 +229,7 @@ def _list_item_type(annotation: Any) -> Any:
 
 def load_briefing(folder: Path, audiences: list[str] | None = None) -> tuple[Briefing, LoadedYaml]:
     """Load and fully check `folder/briefing.yaml`: schema, source quotes, audience names."""
-    loaded = load_yaml(folder / "briefing.yaml")
+    loaded = load_yaml(folder / BRIEFING_FILE)
     briefing = validate_model(loaded, Briefing)
     errors = check_source_quotes(briefing, loaded, folder) + check_images(loaded, folder)
     if audiences is not None:
@@ -256,6 +259,8 @@ def check_source_quotes(
     """Every `source:` must name a real paragraph, and its quote must be in it word for word."""
     if briefing.source.text is None:
         return []
+    if "\x00" in briefing.source.text:
+        return [loaded.error(("source", "text"), "the file name has a NUL character; fix it")]
     article_path = (folder / briefing.source.text).resolve()
     if not article_path.is_relative_to(folder.resolve()):
         return [
@@ -359,7 +364,10 @@ def check_images(loaded: LoadedYaml, folder: Path) -> list[BriefgenError]:
                 f'image "{_short(url, 60)}" is a URL; only files in the briefing folder can '
                 "be printed, so save the image there and write its file name"
             )
-        path = (folder / unquote(url.split("#")[0].split("?")[0])).resolve()
+        name = unquote(url.split("#")[0].split("?")[0])
+        if "\x00" in name:
+            return f'image "{_short(url, 60)}" has a NUL character in its name; fix the file name'
+        path = (folder / name).resolve()
         if not path.is_relative_to(root):
             return (
                 f'image "{_short(url, 60)}" is outside the briefing folder; copy it into '

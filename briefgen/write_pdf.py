@@ -11,8 +11,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-from briefgen.output import write_atomically
-
 if TYPE_CHECKING:
     from weasyprint import Document
     from weasyprint.urls import URLFetcherResponse
@@ -99,7 +97,10 @@ def make_fetcher(allowed_roots: list[Path], log: ResourceLog) -> Any:
                 if len(url) > MAX_DATA_URI_BYTES:
                     return self.refuse(url, f"data: URI over {MAX_DATA_URI_BYTES:,} bytes")
             elif scheme == "file":
-                path = Path(unquote(urlsplit(url).path)).resolve()
+                name = unquote(urlsplit(url).path)
+                if "\x00" in name:
+                    return self.refuse(url, "NUL character in the file name")
+                path = Path(name).resolve()
                 if not any(path.is_relative_to(root) for root in roots):
                     return self.refuse(url, "outside the templates and briefing folders")
                 if path.is_file() and path.stat().st_size > MAX_RESOURCE_BYTES:
@@ -192,10 +193,3 @@ def pdf_bytes(laid_out: LaidOut, html: str) -> bytes:
         data = laid_out.document.write_pdf(pdf_identifier=identifier, pdf_tags=True)
     assert isinstance(data, bytes)
     return data
-
-
-def write_pdf(laid_out: LaidOut, html: str, target: Path) -> int:
-    """Write the PDF atomically; returns its size in bytes."""
-    data = pdf_bytes(laid_out, html)
-    write_atomically(target, data)
-    return len(data)
