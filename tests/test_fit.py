@@ -126,8 +126,12 @@ def build_capturing_fit(
 
 
 @pytest.mark.parametrize(
-    ("slug", "change"),
-    [("long-summary", long_summary), ("many-facts", many_facts), ("long-argument", long_argument)],
+    ("slug", "change", "fits"),
+    [
+        ("long-summary", long_summary, True),
+        ("many-facts", many_facts, True),
+        ("long-argument", long_argument, False),
+    ],
 )
 def test_overflow_is_fitted_whole_or_fails_saying_what_to_shorten(
     tmp_path: Path,
@@ -135,11 +139,15 @@ def test_overflow_is_fitted_whole_or_fails_saying_what_to_shorten(
     general: Audience,
     slug: str,
     change: Callable[[Any], None],
+    fits: bool,
 ) -> None:
     folder = variant(tmp_path, slug, change)
     out = tmp_path / "out"
     outputs, fitted, error = build_capturing_fit(folder, general, out, monkeypatch)
     brief_pdf = out / slug / AUDIENCE / "brief.pdf"
+    assert (error is None) == fits, (
+        f"{slug}: expected {'a fit' if fits else 'a refusal'}, got {error}"
+    )
 
     if error is not None:
         message = str(error)

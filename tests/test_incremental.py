@@ -20,10 +20,7 @@ def project(tmp_path: Path) -> Path:
     """A project copy with two briefings and two audiences."""
     shutil.copytree(TEMPLATES / "base", tmp_path / "templates" / "base")
     for name in ("general", "press"):
-        source = TEMPLATES / "audiences" / name
-        if not source.is_dir():
-            source = TEMPLATES / "audiences" / "general"
-        shutil.copytree(source, tmp_path / "templates" / "audiences" / name)
+        shutil.copytree(TEMPLATES / "audiences" / name, tmp_path / "templates" / "audiences" / name)
     for slug in ("one", "two"):
         shutil.copytree(SEED, tmp_path / "content" / slug)
     return tmp_path

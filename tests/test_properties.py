@@ -6,6 +6,7 @@ Example counts stay modest (the machine has two cores) and no PDF is rendered he
 from __future__ import annotations
 
 import contextlib
+import json
 import tempfile
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from briefgen.errors import BriefgenError
 from briefgen.load import load_yaml
 from briefgen.render_html import TemplateRenderer
 from briefgen.schema import Briefing
-from briefgen.validate import validate_model
+from briefgen.validate import load_briefing, validate_model
 from tests.conftest import TEMPLATES
 from tests.test_validate import GOOD
 
@@ -58,11 +59,14 @@ FRAGMENTS = st.sampled_from(
 
 
 def check_loads(text: str) -> None:
+    """Schema validation and then the whole briefing check (quotes, images, audiences)."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "briefing.yaml"
         path.write_text(text, encoding="utf-8", errors="surrogatepass")
         with contextlib.suppress(BriefgenError):
             validate_model(load_yaml(path), Briefing)
+        with contextlib.suppress(BriefgenError):
+            load_briefing(Path(folder), ["general", "press"])
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -91,6 +95,21 @@ PROSE = st.text(
     max_size=300,
 ).filter(lambda s: s.strip())
 RENDERER = TemplateRenderer(load_audience(TEMPLATES, "general"))
+
+
+LINKS = st.sampled_from(["![a](", "![b][r]\n\n[r]: ", "[c](", "[^1]", "\n\n[^1]: "])
+TARGETS = st.lists(
+    st.sampled_from([*"ab./%0:\\ #?", "%00", "../", "http://", "file:"]), max_size=8
+).map("".join)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(LINKS, TARGETS), max_size=4))
+def test_links_and_images_in_prose_only_raise_briefgen_errors(
+    pieces: list[tuple[str, str]],
+) -> None:
+    prose = " ".join(f"{link}{target})" for link, target in pieces) or "x"
+    check_loads(GOOD.replace("summary: A short summary.", f"summary: {json.dumps(prose)}"))
 
 
 @settings(max_examples=40, deadline=None)

@@ -62,7 +62,7 @@ def test_yaml_syntax_error(tmp_path: Path) -> None:
 
 
 def test_several_errors_are_all_reported_in_order(tmp_path: Path) -> None:
-    text = GOOD.replace("date: 2026-01-02", "date: soon").replace("priority", "x")
+    text = GOOD.replace("date: 2026-01-02", "date: soon")
     text = text.replace("  - claim: Something is true.", "  - claim: [a]")
     errors = errors_for(tmp_path, text)
     assert [e.line for e in errors] == [2, 11]
