@@ -125,6 +125,8 @@ class Audience:
     config: AudienceConfig
     search_path: tuple[Path, ...]
     """Template folders, most specific first: the audience, then base, then the root."""
+    sources: tuple[LoadedYaml, ...] = ()
+    """The config files it was built from, base first, for checks that report lines."""
 
     def format_date(self, value: Any) -> str:
         month = self.config.months[value.month - 1]
@@ -146,9 +148,8 @@ def load_audience(templates: Path, name: str) -> Audience:
             f'unknown audience "{name}".{did_you_mean(name, names)} Audiences: {listing}'
         )
     folder = templates / AUDIENCES_FOLDER / name
-    base = load_yaml(templates / BASE_FOLDER / CONFIG_NAME, "audience config")
+    base = base_config(templates / BASE_FOLDER / CONFIG_NAME)
     own = load_yaml(folder / CONFIG_NAME, "audience config")
-    validate_model(base, AudienceConfig)  # base must be complete on its own
     # Only the audience's own keys can now be wrong, so errors point into its file.
     config = validate_model(LoadedYaml(own.path, deep_merge(base.data, own.data)), AudienceConfig)
     if config.organisation.logo and not (folder / config.organisation.logo).is_file():
@@ -162,7 +163,27 @@ def load_audience(templates: Path, name: str) -> Audience:
             ("brief", "min_body_size_pt"), "min_body_size_pt must not exceed body_size_pt"
         )
     search_path = (folder, templates / BASE_FOLDER, templates)
-    return Audience(name, folder, config, search_path)
+    return Audience(name, folder, config, search_path, (base, own))
+
+
+_base_configs: dict[tuple[Path, int, int], LoadedYaml] = {}
+
+
+def base_config(path: Path) -> LoadedYaml:
+    """`base/audience.yaml`, parsed and checked once per version of the file.
+
+    It must be complete on its own; every audience is laid over it.
+    """
+    try:
+        stat = path.stat()
+        key = (path.resolve(), stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        key = (path, 0, 0)  # load_yaml reports the missing file
+    if key not in _base_configs:
+        base = load_yaml(path, "audience config")
+        validate_model(base, AudienceConfig)
+        _base_configs[key] = base
+    return _base_configs[key]
 
 
 def deep_merge(base: CommentedMap, override: CommentedMap) -> CommentedMap:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from briefgen.audience import Audience
 from briefgen.errors import BriefgenError
-from briefgen.load import LoadedYaml, Location, load_yaml, strings_in
-from briefgen.paths import BASE_FOLDER, CONFIG_NAME
+from briefgen.load import LoadedYaml, Location, strings_in
+from briefgen.paths import BASE_FOLDER
 from briefgen.validate import ContentErrors
 
 FONTS_FOLDER = "fonts"
@@ -121,8 +121,7 @@ def check_audience_glyphs(audience: Audience, templates: Path) -> None:
     """
     covered = covered_codepoints(templates)
     errors: list[BriefgenError] = []
-    for path in (templates / BASE_FOLDER / CONFIG_NAME, audience.folder / CONFIG_NAME):
-        loaded = load_yaml(path, "audience config")
+    for loaded in audience.sources:
         strings = (
             found
             for key in PRINTED_AUDIENCE_KEYS

@@ -198,9 +198,14 @@ class TemplateRenderer:
 
     def compile(self) -> None:
         """Compile the templates now, e.g. before forking workers that will use them."""
-        for folder in self.audience.search_path[:2]:
-            for path in sorted(folder.rglob("*.j2")):
-                self.render_template_object(path.relative_to(folder).as_posix())
+        audience_folder, base_folder = self.audience.search_path[:2]
+        names = [p.relative_to(audience_folder).as_posix() for p in audience_folder.rglob("*.j2")]
+        for path in base_folder.rglob("*.j2"):
+            relative = path.relative_to(base_folder).as_posix()
+            # Both names: the search-path one, and `base/…` as overrides extend it.
+            names += [relative, f"{base_folder.name}/{relative}"]
+        for name in sorted(set(names)):
+            self.render_template_object(name)
 
     def render_template_object(self, name: str) -> jinja2.Template:
         try:
