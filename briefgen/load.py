@@ -203,9 +203,13 @@ def _unbuildable_node(text: str) -> tuple[int | None, int | None, str | None]:
             for key, value in node.value:
                 if not isinstance(key, ScalarNode):
                     mark = key.start_mark
-                    return mark.line + 1, mark.column + 1, (
-                        "a key must be plain text, not a list or mapping; remove the `?` "
-                        "or write `key: value`"
+                    return (
+                        mark.line + 1,
+                        mark.column + 1,
+                        (
+                            "a key must be plain text, not a list or mapping; remove the `?` "
+                            "or write `key: value`"
+                        ),
                     )
                 pending += [key, value]
             continue
