@@ -10,6 +10,7 @@ from pathlib import Path
 
 from briefgen.errors import UsageError, display_path
 from briefgen.output import write_atomically
+from briefgen.paths import BRIEFING_FILE
 
 SCHEMA_PATH = Path("schema") / "briefing.schema.json"
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -64,11 +65,13 @@ def new_briefing(content: Path, slug: str, root: Path, today: str) -> Path:
     if not SLUG.fullmatch(slug):
         raise UsageError(f'briefing name "{slug}" must be lower-case letters, digits and -')
     folder = content / slug
-    target = folder / "briefing.yaml"
+    target = folder / BRIEFING_FILE
     if target.exists():
         raise UsageError(f"{display_path(target)} already exists; pick another name")
     schema = Path(os.path.relpath((root / SCHEMA_PATH).resolve(), folder.resolve()))
-    title = slug.replace("-", " ").capitalize()
+    # Quoted: a JSON string is a valid YAML double-quoted scalar, so `briefgen new 2024`
+    # (or `null`, `true`) still writes a string title rather than a number or null.
+    title = json.dumps(slug.replace("-", " ").capitalize(), ensure_ascii=False)
     text = TEMPLATE.format(
         schema=schema.as_posix(), folder=display_path(folder), title=title, date=today
     )

@@ -11,9 +11,11 @@ running. PDFs are rebuilt by an incremental `briefgen build` in a child process.
 from __future__ import annotations
 
 import contextlib
+import errno
 import html
 import mimetypes
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -24,7 +26,7 @@ from urllib.parse import unquote, urlsplit
 
 import click
 
-from briefgen.errors import BriefgenError
+from briefgen.errors import BriefgenError, UsageError
 from briefgen.paths import audience_names, find_briefings
 
 RELOAD_SCRIPT = """
@@ -115,17 +117,36 @@ class Preview:
             root, rest = self.folders[parts[1]], parts[2:]
         else:
             return None
-        candidate = root.joinpath(*rest).resolve()
-        if not candidate.is_relative_to(root) or not candidate.is_file():
+        try:
+            candidate = root.joinpath(*rest).resolve()
+            if not candidate.is_relative_to(root) or not candidate.is_file():
+                return None
+        except (ValueError, OSError):  # an embedded NUL byte, a name too long, …
             return None
         return candidate
+
+
+def allowed_hosts(port: int) -> set[str]:
+    """Host headers a browser sends for this server; anything else may be DNS rebinding."""
+    names = ("127.0.0.1", "localhost", "[::1]")
+    hosts = {f"{name}:{port}" for name in names}
+    return hosts | set(names) if port == 80 else hosts
 
 
 def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            address = self.server.server_address
+            port = address[1] if isinstance(address, tuple) else 0
+            host = (self.headers.get("Host") or "").strip().lower()
+            if host not in allowed_hosts(port):
+                # A page on another site whose name now resolves to 127.0.0.1.
+                self.send_error(HTTPStatus.MISDIRECTED_REQUEST, "unexpected Host header")
+                return
             path = unquote(urlsplit(self.path).path)
-            if path == "/__version":
+            if "\x00" in path:
+                self.send_error(HTTPStatus.BAD_REQUEST)
+            elif path == "/__version":
                 self.send(str(preview.version).encode(), "text/plain")
             elif path == "/":
                 self.send(preview.index().encode(), "text/html; charset=utf-8")
@@ -146,8 +167,13 @@ def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
                 if found is None:
                     self.send_error(HTTPStatus.NOT_FOUND)
                 else:
+                    try:
+                        body = found.read_bytes()
+                    except OSError:  # deleted or replaced since static_file looked
+                        self.send_error(HTTPStatus.NOT_FOUND)
+                        return
                     kind = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
-                    self.send(found.read_bytes(), kind)
+                    self.send(body, kind)
 
         def send(self, body: bytes, content_type: str) -> None:
             self.send_response(HTTPStatus.OK)
@@ -171,9 +197,14 @@ class PdfRebuilder:
     changes that arrive while it runs; errors are printed, never fatal."""
 
     def __init__(self, command: list[str]) -> None:
-        self.command = command
+        # Niced, so the preview (and the browser showing it) stays responsive. `nice` execs
+        # the command, so the child's pid is the build's own and terminate() reaches it.
+        nice = shutil.which("nice")
+        self.command = [nice, "-n", "10", *command] if nice else command
         self.wanted = threading.Event()
         self.stopping = threading.Event()
+        # Held while starting a build and by stop(): no build starts once stop() has run.
+        self.lock = threading.Lock()
         self.process: subprocess.Popen[str] | None = None
         self.thread = threading.Thread(target=self.loop, name="pdf-rebuild", daemon=True)
 
@@ -189,33 +220,33 @@ class PdfRebuilder:
             if not self.wanted.wait(timeout=0.2):
                 continue
             self.wanted.clear()
-            # Niced, so the preview (and the browser showing it) stays responsive.
-            self.process = subprocess.Popen(
-                self.command,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                text=True,
-                preexec_fn=lambda: os.nice(10) and None,
-            )
-            _, stderr = self.process.communicate()
+            with self.lock:
+                if self.stopping.is_set():
+                    return
+                process = self.process = subprocess.Popen(
+                    self.command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+                )
+            _, stderr = process.communicate()
             if self.stopping.is_set():
                 return
-            if self.process.returncode == 0:
+            if process.returncode == 0:
                 click.echo("PDFs up to date", err=True)
             else:
                 last = (stderr.strip().splitlines() or ["build failed"])[-1]
                 click.echo(f"PDF build failed: {last}", err=True)
 
     def stop(self) -> None:
-        self.stopping.set()
-        process = self.process
+        with self.lock:
+            self.stopping.set()
+            process = self.process
         if process is not None and process.poll() is None:
             process.terminate()
             try:
                 process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 process.kill()
-        self.thread.join(timeout=5)
+        if self.thread.is_alive():
+            self.thread.join(timeout=5)
 
 
 def watch_changes(
@@ -247,7 +278,16 @@ def serve(
 
         load_audience(templates, audience)  # raises "unknown audience" with suggestions
     preview = Preview(templates, content, folders, audience, out)
-    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(preview))
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(preview))
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise UsageError(
+                f"port {port} is already in use; pass another with --port N (0 picks a free one)"
+            ) from None
+        if exc.errno == errno.EACCES:
+            raise UsageError(f"not allowed to listen on port {port}; pass --port N") from None
+        raise
     server.daemon_threads = True
     command = [
         sys.executable,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from briefgen.cli import cli
+from briefgen.cli import cli, main
 from briefgen.schema import Briefing
 from tests.conftest import ROOT, TEMPLATES
 
@@ -35,11 +36,46 @@ def test_new_briefing_passes_check_as_written(project: Path) -> None:
     assert "ok  content/my-topic/briefing.yaml" in result.output
 
 
-def test_new_refuses_to_overwrite_and_bad_names(project: Path) -> None:
+@pytest.mark.parametrize("slug", ["2024", "null", "true", "1e3"])
+def test_new_title_that_looks_like_another_yaml_type_still_passes_check(
+    project: Path, slug: str
+) -> None:
     runner = CliRunner()
-    assert runner.invoke(cli, ["new", "x"]).exit_code == 0
-    assert runner.invoke(cli, ["new", "x"]).exit_code != 0
-    assert runner.invoke(cli, ["new", "../escape"]).exit_code != 0
+    result = runner.invoke(cli, ["new", slug])
+    assert result.exit_code == 0, result.output
+    assert (
+        f'title: "{slug.capitalize()}"'
+        in (project / "content" / slug / "briefing.yaml").read_text()
+    )
+    result = runner.invoke(cli, ["check", f"content/{slug}"])
+    assert result.exit_code == 0, result.output
+
+
+def run_main(
+    args: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str]:
+    """`briefgen ARGS` through briefgen.cli.main, as the installed command runs it."""
+    monkeypatch.setattr(sys, "argv", ["briefgen", *args])
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+    code = exit_info.value.code
+    return (0 if code is None else int(code)), capsys.readouterr().err
+
+
+def test_new_refuses_to_overwrite_and_bad_names(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert CliRunner().invoke(cli, ["new", "x"]).exit_code == 0
+    before = (project / "content" / "x" / "briefing.yaml").read_text()
+    assert run_main(["new", "x"], monkeypatch, capsys) == (
+        2,
+        "content/x/briefing.yaml already exists; pick another name\n",
+    )
+    assert (project / "content" / "x" / "briefing.yaml").read_text() == before
+    assert run_main(["new", "../escape"], monkeypatch, capsys) == (
+        2,
+        'briefing name "../escape" must be lower-case letters, digits and -\n',
+    )
     assert not (project / "escape").exists()
 
 

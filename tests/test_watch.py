@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -16,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from briefgen.cli import main
+from briefgen.watch import PdfRebuilder
 from tests.conftest import ROOT, SEED, TEMPLATES
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -53,9 +56,10 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen[str]]]:
             process.wait()
 
 
-def status(url: str) -> int:
+def status(url: str, host: str | None = None) -> int:
+    request = urllib.request.Request(url, headers={"Host": host} if host else {})
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=10) as response:
             return int(response.status)
     except urllib.error.HTTPError as exc:
         return exc.code
@@ -81,6 +85,92 @@ def test_preview_serves_assets_but_nothing_outside(
         "etc/passwd",
     ):
         assert status(base + bad) == 404, bad
+
+
+def test_preview_refuses_foreign_host_headers(
+    server: tuple[str, Path, subprocess.Popen[str]],
+) -> None:
+    """A DNS-rebinding page (evil.example now resolving to 127.0.0.1) reads nothing."""
+    base, _, _ = server
+    port = base.rstrip("/").rsplit(":", 1)[1]
+    for path in ("", "__version", f"preview/{SLUG}/general/brief", f"content/{SLUG}/article.txt"):
+        assert status(base + path, host=f"evil.example:{port}") == 421, path
+        assert status(base + path, host="127.0.0.1:1") == 421, path
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"LocalHost:{port}", f"[::1]:{port}"):
+        assert status(base, host=host) == 200, host
+
+
+def test_preview_answers_nul_bytes_and_long_names_without_crashing(
+    server: tuple[str, Path, subprocess.Popen[str]],
+) -> None:
+    base, project, process = server
+    for bad in (
+        "templates/base/css/common.css%00",
+        f"content/{SLUG}/logo%00.png",
+        "%00",
+        f"preview/{SLUG}/general/brief%00",
+    ):
+        assert status(base + bad) in (400, 404), bad
+    assert status(base + "templates/" + "a" * 5000) == 404
+    assert status(f"{base}content/{SLUG}/article.txt") == 200
+    assert process.poll() is None
+    assert "Traceback" not in (project / "watch.log").read_text()
+
+
+def test_port_in_use_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copytree(TEMPLATES, tmp_path / "templates")
+    shutil.copytree(SEED, tmp_path / "content" / SLUG)
+    monkeypatch.chdir(tmp_path)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        monkeypatch.setattr(sys, "argv", ["briefgen", "watch", "--port", str(port)])
+        with pytest.raises(SystemExit) as exit_info:
+            main()
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert f"port {port} is already in use" in err and "--port" in err, err
+
+
+def test_rebuilder_runs_builds_niced(tmp_path: Path) -> None:
+    if shutil.which("nice") is None:
+        pytest.skip("no nice(1) on this system")
+    record = tmp_path / "niceness"
+    script = f"import os; open({str(record)!r}, 'w').write(str(os.nice(0)))"
+    rebuilder = PdfRebuilder([sys.executable, "-c", script])
+    rebuilder.start()
+    deadline = time.monotonic() + 15
+    while not (record.exists() and record.read_text()):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    rebuilder.stop()
+    assert int(record.read_text()) == min(os.nice(0) + 10, 19)
+
+
+def test_rebuilder_starts_no_build_after_stop(tmp_path: Path) -> None:
+    """stop() and starting a build share a lock, so a request racing Ctrl-C starts nothing."""
+    rebuilder = PdfRebuilder(["sleep", "30"])
+    rebuilder.stop()  # Ctrl-C arrives first …
+    rebuilder.wanted.set()  # … then the loop sees a pending change
+    rebuilder.loop()
+    assert rebuilder.process is None
+
+
+def test_rebuilder_stop_ends_a_running_build() -> None:
+    rebuilder = PdfRebuilder(["sleep", "30"])
+    rebuilder.start()
+    deadline = time.monotonic() + 15
+    while rebuilder.process is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    process = rebuilder.process
+    rebuilder.stop()
+    assert process.poll() is not None
+    assert not rebuilder.thread.is_alive()
 
 
 def test_stops_cleanly_on_ctrl_c(server: tuple[str, Path, subprocess.Popen[str]]) -> None:
