@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.error import MarkedYAMLError, ReusedAnchorWarning, YAMLError
 
 from briefgen.errors import BriefgenError
 
@@ -145,7 +146,11 @@ def load_yaml(path: Path, what: str = "briefing file") -> LoadedYaml:
         )
     yaml = YAML(typ="rt", pure=True)
     try:
-        data = yaml.load(text)
+        with warnings.catch_warnings():
+            # A reused anchor is legal YAML (the later one wins); ruamel's multi-line
+            # warning would break the one-line-per-problem rule.
+            warnings.simplefilter("ignore", ReusedAnchorWarning)
+            data = yaml.load(text)
     except RecursionError:
         raise BriefgenError(
             "lists or mappings are nested too deeply; flatten them",
@@ -191,7 +196,9 @@ def _unbuildable_node(text: str) -> tuple[int | None, int | None, str | None]:
 
     yaml = YAML(typ="rt", pure=True)
     try:
-        root = yaml.compose(text)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ReusedAnchorWarning)
+            root = yaml.compose(text)
     except (YAMLError, ValueError, RecursionError):
         return None, None, None
     pending = [root]

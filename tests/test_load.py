@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -157,3 +158,13 @@ def test_limits_are_generous_for_real_briefings() -> None:
     text = (seed / "briefing.yaml").read_text(encoding="utf-8")
     assert len(load._MARK.findall(text)) * 5 < load.MAX_MARKS
     load_yaml(seed / "briefing.yaml")
+
+
+def test_reused_anchor_is_accepted_without_a_warning(tmp_path: Path) -> None:
+    """Legal YAML; ruamel's multi-line warning must not reach the user's terminal."""
+    path = tmp_path / "briefing.yaml"
+    path.write_text("title: &a x\nsummary: &a y\nsubtitle: *a\n", encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loaded = load_yaml(path)
+    assert loaded.data["subtitle"] == "y"
