@@ -40,27 +40,51 @@ class BuildOptions:
     strict: bool = False
 
 
+@dataclass(frozen=True)
+class Inputs:
+    """Everything one briefing × audience needs, loaded and checked once for both documents."""
+
+    folder: Path
+    briefing: Briefing
+    loaded: LoadedYaml
+    audience: Audience
+    renderer: TemplateRenderer
+
+
+def load_briefings(
+    folders: list[Path], known_audiences: list[str], templates: Path
+) -> dict[Path, tuple[Briefing, LoadedYaml]]:
+    """Each briefing validated and its glyphs checked."""
+    checked = {}
+    for folder in folders:
+        briefing, loaded = load_briefing(folder, known_audiences)
+        check_briefing_glyphs(loaded, templates)
+        checked[folder] = (briefing, loaded)
+    return checked
+
+
+def make_renderer(audience: Audience, templates: Path) -> TemplateRenderer:
+    """The audience's template renderer, its labels' glyphs checked and templates compiled."""
+    check_audience_glyphs(audience, templates)
+    renderer = TemplateRenderer(audience)
+    renderer.compile()
+    return renderer
+
+
 def build_briefing(
     folder: Path, audience: Audience, options: BuildOptions, known_audiences: list[str]
 ) -> list[Output]:
     """Build brief and handout of one briefing for one audience; returns what was written."""
-    return [
-        build_document(folder, audience, kind, options, known_audiences)
-        for kind in ("brief", "handout")
-    ]
+    briefing, loaded = load_briefings([folder], known_audiences, options.templates)[folder]
+    inputs = Inputs(folder, briefing, loaded, audience, make_renderer(audience, options.templates))
+    return [build_document(inputs, kind, options) for kind in ("brief", "handout")]
 
 
-def build_document(
-    folder: Path,
-    audience: Audience,
-    kind: DocumentKind,
-    options: BuildOptions,
-    known_audiences: list[str],
-) -> Output:
+def build_document(inputs: Inputs, kind: DocumentKind, options: BuildOptions) -> Output:
     """Build one document; brief and handout are independent so they can run in parallel."""
     started = time.perf_counter()
-    briefing, loaded = checked_briefing(folder, known_audiences, options.templates)
-    renderer = checked_renderer(audience, options.templates)
+    folder, briefing, loaded = inputs.folder, inputs.briefing, inputs.loaded
+    audience, renderer = inputs.audience, inputs.renderer
     target = options.out / folder.name / audience.name
     allowed = [options.templates, folder]
 
@@ -92,46 +116,9 @@ def build_document(
     return emit(folder.name, audience.name, "brief", fitted, target, loaded, options, started)
 
 
-# The state a forked worker inherits: set in the parent just before the pool starts.
+# What forked workers inherit: set in the parent just before the pool starts, so the
+# briefings are read and the templates compiled once, not once per document.
 _shared: dict[str, Any] = {}
-# Briefings and template environments prepared in the parent for one `run_jobs` call,
-# so workers neither re-read the YAML nor re-compile the templates for every document.
-_prepared: dict[str, Any] = {}
-
-
-def checked_briefing(
-    folder: Path, known_audiences: list[str], templates: Path
-) -> tuple[Briefing, LoadedYaml]:
-    """The validated briefing, its glyphs checked: prepared for this run, or loaded now."""
-    key = f"briefing:{folder.resolve()}"
-    if key in _prepared:
-        return _prepared[key]  # type: ignore[no-any-return]
-    briefing, loaded = load_briefing(folder, known_audiences)
-    check_briefing_glyphs(loaded, templates)
-    return briefing, loaded
-
-
-def checked_renderer(audience: Audience, templates: Path) -> TemplateRenderer:
-    """The audience's template renderer, its labels' glyphs checked."""
-    key = f"renderer:{audience.folder.resolve()}"
-    if key in _prepared:
-        return _prepared[key]  # type: ignore[no-any-return]
-    check_audience_glyphs(audience, templates)
-    return TemplateRenderer(audience)
-
-
-def prepare(
-    jobs: list[Job], audiences: dict[str, Audience], options: BuildOptions, known: list[str]
-) -> None:
-    """Load every briefing and compile every audience's templates once, in the parent."""
-    for folder in {job.folder for job in jobs}:
-        _prepared[f"briefing:{folder.resolve()}"] = checked_briefing(
-            folder, known, options.templates
-        )
-    for name in {job.audience for job in jobs}:
-        renderer = checked_renderer(audiences[name], options.templates)
-        renderer.compile()
-        _prepared[f"renderer:{audiences[name].folder.resolve()}"] = renderer
 
 
 def _run_job(index: int) -> tuple[int, Output | None, tuple[Any, ...] | None]:
@@ -139,11 +126,9 @@ def _run_job(index: int) -> tuple[int, Output | None, tuple[Any, ...] | None]:
     job: Job = _shared["jobs"][index]
     try:
         output = build_document(
-            job.folder,
-            _shared["audiences"][job.audience],
+            _shared["inputs"][job.folder, job.audience],
             job.kind,  # type: ignore[arg-type]
             _shared["options"],
-            _shared["known"],
         )
     except BriefgenError as exc:
         return (
@@ -174,8 +159,18 @@ def run_jobs(
     order = sorted(range(len(jobs)), key=lambda i: jobs[i].kind != "brief")
     outputs: list[Output | None] = [None] * len(jobs)
     try:
-        _shared.update(jobs=jobs, audiences=audiences, options=options, known=known)
-        prepare(jobs, audiences, options, known)
+        briefings = load_briefings(sorted({job.folder for job in jobs}), known, options.templates)
+        renderers = {
+            name: make_renderer(audiences[name], options.templates)
+            for name in sorted({job.audience for job in jobs})
+        }
+        inputs = {
+            (job.folder, job.audience): Inputs(
+                job.folder, *briefings[job.folder], audiences[job.audience], renderers[job.audience]
+            )
+            for job in jobs
+        }
+        _shared.update(jobs=jobs, inputs=inputs, options=options)
         for index, output, error in _results(order, workers):
             if error is not None:
                 message, path, line, column, code = error
@@ -187,7 +182,6 @@ def run_jobs(
             on_done(jobs[index], output)
     finally:
         _shared.clear()
-        _prepared.clear()
     return [o for o in outputs if o is not None]
 
 

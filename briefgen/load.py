@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -146,10 +147,7 @@ def load_yaml(path: Path, what: str = "briefing file") -> LoadedYaml:
         )
     yaml = YAML(typ="rt", pure=True)
     try:
-        with warnings.catch_warnings():
-            # A reused anchor is legal YAML (the later one wins); ruamel's multi-line
-            # warning would break the one-line-per-problem rule.
-            warnings.simplefilter("ignore", ReusedAnchorWarning)
+        with _reused_anchors_allowed():
             data = yaml.load(text)
     except RecursionError:
         raise BriefgenError(
@@ -190,14 +188,22 @@ def load_yaml(path: Path, what: str = "briefing file") -> LoadedYaml:
     return loaded
 
 
+@contextmanager
+def _reused_anchors_allowed() -> Iterator[None]:
+    """A reused anchor is legal YAML (the later one wins); ruamel's multi-line warning
+    about it would break the one-line-per-problem rule."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ReusedAnchorWarning)
+        yield
+
+
 def _unbuildable_node(text: str) -> tuple[int | None, int | None, str | None]:
     """Where ruamel parses but cannot construct: a non-text key, or a bad scalar."""
     from ruamel.yaml.nodes import MappingNode, ScalarNode
 
     yaml = YAML(typ="rt", pure=True)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ReusedAnchorWarning)
+        with _reused_anchors_allowed():
             root = yaml.compose(text)
     except (YAMLError, ValueError, RecursionError):
         return None, None, None

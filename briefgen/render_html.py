@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -205,15 +207,8 @@ class TemplateRenderer:
             # Both names: the search-path one, and `base/…` as overrides extend it.
             names += [relative, f"{base_folder.name}/{relative}"]
         for name in sorted(set(names)):
-            self.render_template_object(name)
-
-    def render_template_object(self, name: str) -> jinja2.Template:
-        try:
-            return self.env.get_template(name)
-        except jinja2.TemplateSyntaxError as exc:
-            raise BriefgenError(
-                f"template syntax error: {exc.message}", exc.filename or name, exc.lineno
-            ) from None
+            with self.template_errors(name):
+                self.env.get_template(name)
 
     def render(self, kind: DocumentKind, briefing: Briefing, fit: Fit | None = None) -> str:
         config = self.audience.config
@@ -238,8 +233,14 @@ class TemplateRenderer:
         return notes.resolve(self.render_template(TEMPLATE_NAMES[kind], context))
 
     def render_template(self, name: str, context: dict[str, Any]) -> str:
-        try:
+        with self.template_errors(name):
             return self.env.get_template(name).render(context)
+
+    @contextmanager
+    def template_errors(self, name: str) -> Iterator[None]:
+        """Jinja's errors, and errors raised while running a template, as one located line."""
+        try:
+            yield
         except jinja2.TemplateSyntaxError as exc:
             raise BriefgenError(
                 f"template syntax error: {exc.message}", exc.filename or name, exc.lineno

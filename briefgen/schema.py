@@ -93,25 +93,25 @@ class GlossaryEntry(Tailored):
     definition: Markdown
 
 
-class Article(Strict):
-    """The article the briefing is built from. Leave out what the article does not state."""
+class Citation(Strict):
+    """A published work. Leave out what is not known rather than guess."""
 
     title: Text
     author: Text | None = None
     publication: Text | None = None
     published: dt.date | Text | None = None
     url: Url | None = None
+
+
+class Article(Citation):
+    """The article the briefing is built from. Leave out what the article does not state."""
+
     text: Text | None = Field(
         None, description="Path of the article's plain text, relative to the briefing folder."
     )
 
 
-class FurtherSource(Strict):
-    title: Text
-    author: Text | None = None
-    publication: Text | None = None
-    published: dt.date | Text | None = None
-    url: Url | None = None
+class FurtherSource(Citation):
     note: Markdown | None = None
 
 

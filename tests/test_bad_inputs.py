@@ -15,17 +15,15 @@ from the actual output; read the diff before committing it.
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, TEMPLATES
+from tests.conftest import TEMPLATES, run_briefgen
 
 CORPUS = Path(__file__).resolve().parent / "bad_inputs"
 CASES = sorted(p.name for p in CORPUS.iterdir() if p.is_dir())
@@ -53,15 +51,7 @@ def run_case(name: str, workdir: Path) -> subprocess.CompletedProcess[str]:
         shutil.copytree(source / OVERLAY, workdir / "templates", dirs_exist_ok=True)
     else:
         args = ["--templates", str(TEMPLATES), *args]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "briefgen", *args],
-        cwd=workdir,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-    )
+    return run_briefgen(*args, cwd=workdir)
 
 
 def test_corpus_is_large_enough() -> None:

@@ -2,31 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SEED, TEMPLATES
+from tests.conftest import SEED, TEMPLATES, run_briefgen
 from tests.test_validate import GOOD
 
 
-def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(
-        [sys.executable, "-m", "briefgen", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-    )
-
-
 def test_check_seed_is_ok() -> None:
-    result = run("--templates", str(TEMPLATES), "check", str(SEED))
+    result = run_briefgen("--templates", str(TEMPLATES), "check", str(SEED))
     assert result.returncode == 0, result.stderr
     assert "ok" in result.stdout and result.stderr == ""
 
@@ -34,7 +19,7 @@ def test_check_seed_is_ok() -> None:
 def test_content_error_exits_1_with_one_line(tmp_path: Path) -> None:
     (tmp_path / "b").mkdir()
     (tmp_path / "b" / "briefing.yaml").write_text(GOOD.replace("summary:", "sumary:"))
-    result = run("--templates", str(TEMPLATES), "check", "b", cwd=tmp_path)
+    result = run_briefgen("--templates", str(TEMPLATES), "check", "b", cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr == 'b/briefing.yaml:5:1: unknown key "sumary". Did you mean "summary"?\n'
 
@@ -50,18 +35,18 @@ def test_content_error_exits_1_with_one_line(tmp_path: Path) -> None:
     ],
 )
 def test_usage_errors_exit_2(args: list[str], message: str) -> None:
-    result = run("--templates", str(TEMPLATES), *args)
+    result = run_briefgen("--templates", str(TEMPLATES), *args)
     assert result.returncode == 2, result.stderr
     assert message in result.stderr and "Traceback" not in result.stderr
 
 
 def test_missing_templates_folder_is_a_usage_error(tmp_path: Path) -> None:
-    result = run("check", cwd=tmp_path)
+    result = run_briefgen("check", cwd=tmp_path)
     assert result.returncode == 2 and "no audiences" in result.stderr
     assert "--templates" in result.stderr
 
 
 def test_empty_content_folder_is_fine(tmp_path: Path) -> None:
     (tmp_path / "content").mkdir()
-    result = run("--templates", str(TEMPLATES), "check", cwd=tmp_path)
+    result = run_briefgen("--templates", str(TEMPLATES), "check", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
