@@ -1,9 +1,10 @@
-"""Content prose: Markdown to sanitized HTML, with footnotes typeset as page footnotes."""
+"""Content prose: Markdown to sanitized HTML, with footnotes collected as endnotes."""
 
 from __future__ import annotations
 
 import re
 import secrets
+from html import escape, unescape
 
 import markdown
 import nh3
@@ -37,12 +38,25 @@ class Notes:
         return html
 
     def add(self, html: str | Markup) -> Markup:
+        """File a note and return its first call, which the note links back to."""
         self.items.append(Markup(html))
-        number = len(self.items)
+        return self.call(len(self.items), first=True)
+
+    @staticmethod
+    def call(number: int, first: bool = False) -> Markup:
+        """The superscript note number; only the first call carries the id."""
+        id_attribute = f' id="{note_call_id(number)}"' if first else ""
         return Markup(
-            f'<sup class="note-call" id="note-call-{number}">'
+            f'<sup class="{NOTE_CALL_CLASS}"{id_attribute}>'
             f'<a href="#note-{number}">{number}</a></sup>'
         )
+
+
+NOTE_CALL_CLASS = "note-call"
+
+
+def note_call_id(number: int) -> str:
+    return f"note-call-{number}"
 
 
 ALLOWED_TAGS = {
@@ -78,12 +92,22 @@ _FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\]")
 _TOKEN = f"BGFN{secrets.token_hex(6)}X"
 
 
-def sanitize(html: str) -> str:
-    """Reduce HTML to the small allow-list above: no scripts, styles, forms or handlers."""
+def sanitize(html: str, note_numbers: range = range(0)) -> str:
+    """Reduce HTML to the small allow-list above: no scripts, styles, forms or handlers.
+
+    The only attributes beyond the allow-list are those of this field's own note calls,
+    each allowed with its exact value, so content cannot forge or retarget one.
+    """
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        tag_attribute_values={
+            "sup": {
+                "class": {NOTE_CALL_CLASS} if note_numbers else set(),
+                "id": {note_call_id(n) for n in note_numbers},
+            }
+        },
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel=None,
         strip_comments=True,
@@ -95,7 +119,12 @@ def _markdown(text: str) -> str:
 
 
 def render_markdown(text: str, notes: Notes | None = None, inline: bool = False) -> Markup:
-    """Markdown → safe HTML. `[^label]` footnotes become endnotes in `notes`, or are dropped."""
+    """Markdown → safe HTML. `[^label]` footnotes become endnotes in `notes`, or are dropped.
+
+    Everything briefgen adds (note calls, literal labels in code) goes in before the
+    one final sanitize, so nothing reaches the page that the allow-list did not see.
+    A note referenced several times is printed once; later calls point at it.
+    """
     definitions: dict[str, str] = {}
 
     def keep_definition(match: re.Match[str]) -> str:
@@ -113,17 +142,22 @@ def render_markdown(text: str, notes: Notes | None = None, inline: bool = False)
         return f"{_TOKEN}{len(order) - 1}{_TOKEN}"
 
     body = _FOOTNOTE_REF.sub(placeholder, body)
-    html = sanitize(_markdown(body))
-    if inline:
-        html = unwrap_paragraph(html)
+    html = _markdown(body)
+    first_number = len(notes.items) + 1 if notes is not None else 1
+    numbers: dict[str, int] = {}
 
     def footnote(match: re.Match[str]) -> str:
+        label = order[int(match[1])]
         if notes is None:
             return ""
-        return notes.add(unwrap_paragraph(sanitize(_markdown(definitions[order[int(match[1])]]))))
+        if label in numbers:
+            return Notes.call(numbers[label])
+        call = notes.add(render_markdown(definitions[label], inline=True))
+        numbers[label] = len(notes.items)
+        return call
 
     def literal(match: re.Match[str]) -> str:
-        return f"[^{order[int(match[1])]}]"
+        return escape(f"[^{order[int(match[1])]}]")
 
     # Calls go into text only: a reference inside a link title or other attribute is
     # dropped, and one inside `code` stays the literal text it was.
@@ -136,7 +170,11 @@ def render_markdown(text: str, notes: Notes | None = None, inline: bool = False)
             parts[index] = token.sub("", part)
         else:
             parts[index] = token.sub(literal if in_code else footnote, part)
-    return Markup("".join(parts).strip())
+    note_numbers = range(first_number, first_number + len(numbers))
+    html = sanitize("".join(parts), note_numbers)
+    if inline:
+        html = unwrap_paragraph(html)
+    return Markup(html.strip())
 
 
 def unwrap_paragraph(html: str) -> str:
@@ -149,4 +187,5 @@ def unwrap_paragraph(html: str) -> str:
 def plain_text(text: str) -> str:
     """Markdown as plain text, for PDF metadata and fit checks."""
     html = _markdown(_FOOTNOTE_REF.sub("", _FOOTNOTE_DEF.sub("", text)))
-    return " ".join(nh3.clean(html, tags=set()).split())
+    # nh3 returns HTML: entities such as `&amp;` must become characters again.
+    return " ".join(unescape(nh3.clean(html, tags=set())).split())
