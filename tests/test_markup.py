@@ -30,7 +30,7 @@ CONSTRUCTS = [
     "*{p}* and **{p}** and ***{p}***",
     "`{p}` and ``{p}``",
     "[{p}](https://example.org/{p} '{p}')",
-    "[link](https://example.org/ \"{p}\")",
+    '[link](https://example.org/ "{p}")',
     "![{p}](x.png '{p}')",
     "text[^{p}] more `[^{p}]`\n\n[^{p}]: {p}",
     "text[^n] `[^n]`\n\n[^n]: the note {p}",
@@ -87,7 +87,9 @@ def test_every_construct_keeps_to_the_allow_list(construct: str, payload: str) -
 
 def test_footnote_label_in_code_cannot_smuggle_a_style_element() -> None:
     """The reported bypass: a label printed back literally inside backticks."""
-    style = "<style>.marking{display:none!important}@page{@top-right{content:none!important}}</style>"
+    style = (
+        "<style>.marking{display:none!important}@page{@top-right{content:none!important}}</style>"
+    )
     text = f"Note `[^{style}]` here.\n\n[^{style}]: n"
     html = str(render_markdown(text, Notes()))
     assert "<style" not in html
@@ -127,7 +129,9 @@ def field_values(payload: str) -> dict[str, Any]:
         "summary": prose,
         "thesis": prose,
         "background": prose,
-        "key_facts": [{"figure": payload[:24], "label": payload, "detail": prose, "source": source}],
+        "key_facts": [
+            {"figure": payload[:24], "label": payload, "detail": prose, "source": source}
+        ],
         "argument": [
             {
                 "claim": payload,
