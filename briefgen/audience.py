@@ -97,6 +97,13 @@ class BriefSettings(Strict):
     show_glossary: bool
     body_size_pt: float = Field(ge=7, le=14)
     min_body_size_pt: float = Field(ge=7, le=14)
+    facts_in_band: int = Field(
+        ge=0,
+        le=12,
+        description="Key facts set as a band of cards under the bottom line (the rest go in "
+        "the sidebar); the fit moves facts between band and sidebar to balance the columns.",
+    )
+    band_columns: int = Field(ge=1, le=6, description="Cards per row of the band.")
 
 
 class HandoutSettings(Strict):

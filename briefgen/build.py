@@ -12,20 +12,13 @@ from typing import Any
 
 from briefgen.audience import Audience
 from briefgen.errors import BriefgenError
-from briefgen.fit import DoesNotFit, Fitted, fit_to_one_page
+from briefgen.fit import fit_brief
 from briefgen.glyphs import check_audience_glyphs, check_briefing_glyphs
 from briefgen.incremental import Job
 from briefgen.load import LoadedYaml, Location, strings_in
 from briefgen.output import write_atomically
-from briefgen.render_html import (
-    DocumentKind,
-    Fit,
-    TemplateRenderer,
-    droppable_items,
-    expected_brief_text,
-    for_audience,
-)
-from briefgen.schema import Briefing
+from briefgen.render_html import TemplateRenderer
+from briefgen.schema import Briefing, DocumentKind
 from briefgen.summary import Output
 from briefgen.validate import load_briefing
 from briefgen.write_pdf import LaidOut, lay_out, pdf_bytes, warm_up
@@ -93,27 +86,40 @@ def build_document(inputs: Inputs, kind: DocumentKind, options: BuildOptions) ->
 
     if kind == "handout":
         html = renderer.render("handout", briefing)
-        handout = Fitted(lay_out_here(html), html, Fit(audience.config.brief.body_size_pt), [])
+        laid_out = lay_out_here(html)
         return emit(
-            folder.name, audience.name, "handout", handout, target, loaded, options, started
+            folder.name,
+            audience.name,
+            "handout",
+            laid_out,
+            html,
+            "",
+            target,
+            loaded,
+            options,
+            started,
         )
 
-    settings = audience.config.brief
-    # Item ids such as `key_facts.4` count within what this audience is shown.
-    shown = for_audience(briefing, audience.name)
-    try:
-        fitted = fit_to_one_page(
-            render=lambda fit: renderer.render("brief", shown, fit),
-            lay_out=lay_out_here,
-            body_size_pt=settings.body_size_pt,
-            min_body_size_pt=settings.min_body_size_pt,
-            droppable=droppable_items(shown, audience),
-            describe_item=lambda item: describe_item(shown, item),
-            expected_text=lambda fit: expected_brief_text(shown, audience, fit),
-        )
-    except DoesNotFit as exc:
-        raise BriefgenError(f"[{audience.name}] {exc.message}", loaded.path, 1, 1) from None
-    return emit(folder.name, audience.name, "brief", fitted, target, loaded, options, started)
+    fitted = fit_brief(
+        briefing,
+        audience,
+        render=lambda rung: renderer.render("brief", briefing, rung),
+        lay_out=lay_out_here,
+        loaded=loaded,
+        stylesheets=renderer.stylesheet_paths("brief"),
+    )
+    return emit(
+        folder.name,
+        audience.name,
+        "brief",
+        fitted.laid_out,
+        fitted.html,
+        fitted.describe(),
+        target,
+        loaded,
+        options,
+        started,
+    )
 
 
 # What forked workers inherit: set in the parent just before the pool starts, so the
@@ -213,7 +219,9 @@ def emit(
     slug: str,
     audience: str,
     kind: DocumentKind,
-    fitted: Fitted,
+    laid_out: LaidOut,
+    html: str,
+    fitted: str,
     target: Path,
     loaded: LoadedYaml,
     options: BuildOptions,
@@ -224,8 +232,8 @@ def emit(
     The PDF is generated before the checks because writing it fetches attachments and
     may warn too; nothing is written unless both files can be, HTML and PDF together.
     """
-    data = pdf_bytes(fitted.laid_out, fitted.html)
-    log = fitted.laid_out.log
+    data = pdf_bytes(laid_out, html)
+    log = laid_out.log
     for url in log.refused:
         reason = log.reasons.get(url, "not allowed")
         location = field_mentioning(loaded.data, url)
@@ -248,7 +256,7 @@ def emit(
             loaded.path,
         )
     pdf_path = target / f"{kind}.pdf"
-    write_atomically(target / f"{kind}.html", fitted.html.encode("utf-8"))
+    write_atomically(target / f"{kind}.html", html.encode("utf-8"))
     write_atomically(pdf_path, data)
     size = len(data)
     return Output(
@@ -256,10 +264,10 @@ def emit(
         audience,
         kind,
         pdf_path,
-        fitted.laid_out.pages,
+        laid_out.pages,
         size,
         time.perf_counter() - started,
-        fitted.describe(),
+        fitted,
     )
 
 
@@ -270,15 +278,3 @@ def field_mentioning(data: Any, needle: str) -> Location | None:
         (where for where, text in strings_in(data) if needle in text or (name and name in text)),
         None,
     )
-
-
-def describe_item(briefing: Briefing, item: str) -> str:
-    """A human name for a dropped item id such as `key_facts.4`."""
-    parts = item.split(".")
-    if parts[0] == "key_facts":
-        return f'fact "{briefing.key_facts[int(parts[1])].figure}"'
-    if parts[0] == "quotes":
-        return f"quote {int(parts[1]) + 1}"
-    if len(parts) == 2:
-        return f"argument point {int(parts[1]) + 1}"
-    return f"argument point {int(parts[1]) + 1}.{int(parts[3]) + 1}"

@@ -1,203 +1,1048 @@
-"""The page budget: the brief must come out as exactly one page, or not at all.
+"""The one-page brief: which items each document prints, and how the brief gets onto its page.
 
-The ladder is fixed and deterministic: normal layout → tighter spacing → body size
-stepped down to the audience's minimum → low-priority items dropped, last first.
+**Selection.** Every list item (fact, claim, sub-point, quote, timeline event, glossary
+entry, what-to-watch item, question) can be tailored with `only_for`, `hide_for` and `in`
+and ranked with `priority`. `select` gives a document the items it prints, each stamped
+with its `ItemId`, which templates print as `data-item` so the fit can find it on the page.
+
+**Fit.** One measuring layout (a page as tall as the content, at the natural size, with
+every key fact both in the band and in the sidebar) gives the height of each region and
+item. From it comes a ladder of rungs: the facts placed to balance the columns first, then
+tighter spacing, then smaller type, then the low-priority items of whichever column
+overflows, last first. A model predicts the first rung that fits; one real layout confirms
+it. `linear_fit` climbs the same ladder one layout per rung: the tests' oracle.
+
+**Nothing cut.** The text of the rendered HTML is compared with the text WeasyPrint laid
+out and a reader can see: not hidden, not clipped, on the page, not in the background
+colour, not running out of its box.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from briefgen.errors import BriefgenError
-from briefgen.render_html import Fit
-from briefgen.write_pdf import LaidOut
+from briefgen.page_boxes import RGBA, Fragment, Ink, PageView, page_views, root_element
+from briefgen.schema import (
+    ArgumentPoint,
+    Briefing,
+    DocumentKind,
+    KeyFact,
+    Tailored,
+)
+
+if TYPE_CHECKING:
+    from briefgen.audience import Audience
+    from briefgen.load import LoadedYaml
 
 TIGHT_SPACING = 0.8
-TIGHT_SPACING_GAIN_PT = 0.25
-"""Roughly what tighter spacing is worth in type size, measured on the seed brief."""
 SIZE_STEP_PT = 0.25
-PX_TO_MM = 25.4 / 96
+PX_PER_MM = 96 / 25.4
+TALL_PAGE = "3000mm"
+"""The measuring page's height: taller than any brief, so nothing paginates."""
+PAGE_WIDTHS = {"A4": "210mm", "Letter": "8.5in"}
+PAGE_HEIGHTS_MM = {"A4": 297.0, "Letter": 279.4}
+PRIORITY_ORDER = {"high": 0, "normal": 1, "low": 2}
+
+# How each region's height follows the type size (height ∝ size^exponent: running text
+# both grows and wraps more) and how much of it tighter spacing saves. Measured on the
+# seed and the generated corpus in tests/test_fit.py; the confirming layout corrects
+# what the model misses.
+SIZE_EXPONENT = {"top": 1.6, "band": 1.2, "main": 1.7, "side": 1.5, "bottom": 0.15}
+TIGHT_SAVING = {"top": 0.035, "band": 0.027, "main": 0.013, "side": 0.025, "bottom": 0.034}
+CHECK_MARGIN = 0.02
+"""A confirmed rung is final unless the rung before it is predicted to overflow by less
+than this share of the page: then that one is laid out too."""
 
 
-@dataclass
-class Fitted:
-    laid_out: LaidOut
-    html: str
-    fit: Fit
-    steps: list[str] = field(default_factory=list)
+# --- items and their ids ------------------------------------------------------------------
 
-    def describe(self) -> str:
-        return ", ".join(self.steps)
+
+class ItemKind(StrEnum):
+    FACT = "fact"
+    CLAIM = "claim"
+    SUB_POINT = "point"
+    QUOTE = "quote"
+    EVENT = "event"
+    TERM = "term"
+    WATCH = "watch"
+    QUESTION = "question"
+
+
+LISTS: dict[str, ItemKind] = {
+    "key_facts": ItemKind.FACT,
+    "argument": ItemKind.CLAIM,
+    "quotes": ItemKind.QUOTE,
+    "timeline": ItemKind.EVENT,
+    "glossary": ItemKind.TERM,
+    "what_to_watch": ItemKind.WATCH,
+    "questions": ItemKind.QUESTION,
+}
+"""Every tailorable list of a briefing, by field name."""
+
+NOUNS = {
+    ItemKind.FACT: "fact",
+    ItemKind.CLAIM: "argument point",
+    ItemKind.SUB_POINT: "sub-point",
+    ItemKind.QUOTE: "quote",
+    ItemKind.EVENT: "timeline event",
+    ItemKind.TERM: "glossary entry",
+    ItemKind.WATCH: "what-to-watch item",
+    ItemKind.QUESTION: "question",
+}
+
+
+@dataclass(frozen=True, order=True)
+class ItemId:
+    """An item by its place in the briefing's own lists (not in an audience's view)."""
+
+    kind: ItemKind
+    index: int
+    sub: int = -1
+    """For a sub-point: its place under claim `index`."""
+
+    def __str__(self) -> str:
+        return f"{self.kind}-{self.index}" + (f"-{self.sub}" if self.sub >= 0 else "")
+
+    @classmethod
+    def parse(cls, text: str) -> ItemId | None:
+        match = re.fullmatch(r"([a-z_]+)-(\d+)(?:-(\d+))?", text or "")
+        if not match or match[1] not in ItemKind._value2member_map_:
+            return None
+        return cls(ItemKind(match[1]), int(match[2]), int(match[3]) if match[3] else -1)
+
+    def describe(self, briefing: Briefing) -> str:
+        """A name for the summary table, e.g. `fact "2012"` or `sub-point 1.5`."""
+        if self.kind is ItemKind.FACT:
+            return f'fact "{briefing.key_facts[self.index].figure}"'
+        if self.kind is ItemKind.TERM:
+            return f'glossary entry "{briefing.glossary[self.index].term}"'
+        if self.kind is ItemKind.EVENT:
+            return f'timeline event "{briefing.timeline[self.index].when}"'
+        if self.kind is ItemKind.SUB_POINT:
+            return f"sub-point {self.index + 1}.{self.sub + 1}"
+        return f"{NOUNS[self.kind]} {self.index + 1}"
+
+
+def stamp_ids(briefing: Briefing) -> None:
+    """Give every item of `briefing` its id (idempotent: an item's id never changes)."""
+    for name, kind in LISTS.items():
+        for index, item in enumerate(getattr(briefing, name)):
+            item._item_id = str(ItemId(kind, index))
+            if isinstance(item, ArgumentPoint):
+                for sub, point in enumerate(item.points):
+                    point._item_id = str(ItemId(ItemKind.SUB_POINT, index, sub))
+
+
+def id_of(item: Tailored) -> ItemId:
+    found = ItemId.parse(item.item_id)
+    assert found is not None, "select() stamps every item before it is used"
+    return found
+
+
+# --- what each document prints ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rung:
+    """How the brief is set: one step of the fit ladder."""
+
+    body_size_pt: float
+    spacing: float = 1.0
+    band: int = 0
+    """How many key facts sit in the band under the bottom line; the rest go in the sidebar."""
+    dropped: frozenset[ItemId] = frozenset()
+    tall: bool = False
+    """A page as tall as any content, so the measuring layout never paginates."""
+    facts_twice: bool = False
+    """Every fact both in the band and in the sidebar, to measure both placements at once."""
+
+    def page_size(self, size: str) -> str:
+        return f"{PAGE_WIDTHS[size]} {TALL_PAGE}" if self.tall else size
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What one document prints, with the brief's facts split between band and sidebar."""
+
+    briefing: Briefing
+    band_facts: list[KeyFact]
+    side_facts: list[KeyFact]
+
+
+def _printed(items: Iterable[Any], audience: str, kind: DocumentKind) -> list[Any]:
+    return [item for item in items if item.printed_in(audience, kind)]
+
+
+def for_document(briefing: Briefing, audience: str, kind: DocumentKind) -> Briefing:
+    """The briefing with every item this audience's document does not print removed."""
+    stamp_ids(briefing)
+    update: dict[str, Any] = {
+        name: _printed(getattr(briefing, name), audience, kind) for name in LISTS
+    }
+    update["argument"] = [
+        point.model_copy(update={"points": _printed(point.points, audience, kind)})
+        for point in update["argument"]
+    ]
+    return briefing.model_copy(update=update)
+
+
+def chosen_facts(shown: Briefing, audience: Audience) -> list[KeyFact]:
+    """The audience's `max_facts` facts by priority, in their original order."""
+    ranked = sorted(
+        range(len(shown.key_facts)),
+        key=lambda i: (PRIORITY_ORDER[shown.key_facts[i].priority], i),
+    )
+    return [shown.key_facts[i] for i in sorted(ranked[: audience.config.brief.max_facts])]
+
+
+def select(
+    briefing: Briefing, audience: Audience, kind: DocumentKind, rung: Rung | None = None
+) -> Selection:
+    """The items `kind` prints for `audience`; for the brief, at `rung` of the fit ladder."""
+    shown = for_document(briefing, audience.name, kind)
+    if kind == "handout":
+        return Selection(shown, [], list(shown.key_facts))
+    rung = rung or Rung(audience.config.brief.body_size_pt)
+    dropped = rung.dropped
+    depth = audience.config.brief.argument_depth
+
+    def kept(items: Iterable[Any]) -> list[Any]:
+        return [item for item in items if id_of(item) not in dropped]
+
+    facts = kept(chosen_facts(shown, audience))
+    argument = [
+        point.model_copy(update={"points": kept(point.points) if depth == 2 else []})
+        for point in kept(shown.argument)
+    ]
+    update: dict[str, Any] = {name: kept(getattr(shown, name)) for name in LISTS}
+    update.update(key_facts=facts, argument=argument)
+    if rung.facts_twice:
+        return Selection(shown.model_copy(update=update), facts, facts)
+    band = min(rung.band, len(facts))
+    return Selection(shown.model_copy(update=update), facts[:band], facts[band:])
+
+
+# --- the ladder -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Droppable:
+    item: ItemId
+    region: str
+    """Where it prints on the brief: `main`, `side`, `band` or `full` (page width)."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the ladder may do for one brief, from the audience's settings and the content."""
+
+    body_size_pt: float
+    min_body_size_pt: float
+    default_band: int
+    band_choices: tuple[int, ...]
+    droppable: tuple[ItemId, ...]
+    """Low-priority items the brief prints, in document order."""
+    fact_order: tuple[ItemId, ...]
+    """The brief's facts in print order; the band takes the first ones."""
+
+
+def make_plan(briefing: Briefing, audience: Audience) -> Plan:
+    settings = audience.config.brief
+    shown = for_document(briefing, audience.name, "brief")
+    facts = chosen_facts(shown, audience)
+    columns = settings.band_columns
+    choices = {0} | {min(len(facts), k * columns) for k in range(1, len(facts) // columns + 1)}
+    if 0 < len(facts) < columns:
+        choices.add(len(facts))
+    default = max((c for c in choices if c <= settings.facts_in_band), default=0)
+    droppable: list[ItemId] = [id_of(f) for f in facts if f.priority == "low"]
+    for point in shown.argument:
+        if point.priority == "low":
+            droppable.append(id_of(point))
+        if settings.argument_depth == 2:
+            droppable += [id_of(p) for p in point.points if p.priority == "low"]
+    shown_lists = {
+        "quotes": settings.show_quotes,
+        "what_to_watch": settings.show_what_to_watch,
+        "glossary": settings.show_glossary,
+        "timeline": settings.show_timeline,
+    }
+    for name, on_brief in shown_lists.items():
+        if on_brief:
+            droppable += [id_of(i) for i in getattr(shown, name) if i.priority == "low"]
+    return Plan(
+        settings.body_size_pt,
+        settings.min_body_size_pt,
+        default,
+        tuple(sorted(choices)),
+        tuple(droppable),
+        tuple(id_of(f) for f in facts),
+    )
+
+
+@dataclass(frozen=True)
+class Measure:
+    """Heights (CSS px) read from the measuring layout, at the natural size and spacing."""
+
+    available: float
+    top: float
+    """Above the band and the columns: masthead, title, bottom line."""
+    bottom: float
+    """Below the columns: e.g. the timeline."""
+    main: float
+    side: float
+    """The sidebar with every fact in it."""
+    side_cards: dict[ItemId, float]
+    facts_overhead: float
+    """The sidebar's key-facts heading and gaps, gone when no fact is left there."""
+    band_cards: dict[ItemId, float]
+    band_overhead: float
+    band_gap: float
+    band_columns: int
+    items: dict[ItemId, tuple[str, float]]
+    """Region and height of every item in the columns."""
+
+    def scale(self, region: str, rung: Rung, natural: float) -> float:
+        factor: float = (rung.body_size_pt / natural) ** SIZE_EXPONENT[region]
+        if rung.spacing < 1:
+            factor *= 1 - TIGHT_SAVING[region]
+        return factor
+
+    def band_height(self, facts: list[ItemId]) -> float:
+        facts = [f for f in facts if f in self.band_cards]
+        if not facts:
+            return 0.0
+        rows = [facts[i : i + self.band_columns] for i in range(0, len(facts), self.band_columns)]
+        heights = [max(self.band_cards[f] for f in row) for row in rows]
+        return self.band_overhead + sum(heights) + self.band_gap * (len(rows) - 1)
+
+    def columns(self, rung: Rung, plan: Plan) -> tuple[float, float]:
+        """Predicted heights of the main column and the sidebar at `rung`."""
+        dropped = self._effective_drops(rung.dropped)
+        facts = [f for f in plan.fact_order if f not in rung.dropped]
+        side_facts = facts[min(rung.band, len(facts)) :]
+        side = self.side - sum(self.side_cards.values())
+        side += sum(self.side_cards.get(f, 0.0) for f in side_facts)
+        if self.side_cards and not side_facts:
+            side -= self.facts_overhead
+        main = self.main
+        for item in dropped:
+            region, height = self.items.get(item, ("full", 0.0))
+            if region == "main":
+                main -= height
+            elif region == "side" and item.kind is not ItemKind.FACT:
+                side -= height
+        natural = plan.body_size_pt
+        return (
+            max(0.0, main) * self.scale("main", rung, natural),
+            max(0.0, side) * self.scale("side", rung, natural),
+        )
+
+    def total(self, rung: Rung, plan: Plan) -> float:
+        """Predicted content height of the brief at `rung`."""
+        natural = plan.body_size_pt
+        facts = [f for f in plan.fact_order if f not in rung.dropped]
+        band = self.band_height(facts[: min(rung.band, len(facts))])
+        return (
+            self.top * self.scale("top", rung, natural)
+            + band * self.scale("band", rung, natural)
+            + max(self.columns(rung, plan))
+            + self.bottom * self.scale("bottom", rung, natural)
+        )
+
+    def _effective_drops(self, dropped: frozenset[ItemId]) -> list[ItemId]:
+        """Dropped items, without sub-points whose whole claim is dropped too."""
+        claims = {i.index for i in dropped if i.kind is ItemKind.CLAIM}
+        return [
+            i for i in sorted(dropped) if not (i.kind is ItemKind.SUB_POINT and i.index in claims)
+        ]
+
+
+def build_ladder(measure: Measure, plan: Plan) -> list[Rung]:
+    """The rungs in order: natural; balanced placement; tighter; smaller; fewer items."""
+    natural = plan.body_size_pt
+    rungs = [Rung(natural, 1.0, plan.default_band)]
+    band = min(
+        plan.band_choices,
+        key=lambda b: (
+            round(measure.total(Rung(natural, 1.0, b), plan), 1),
+            b != plan.default_band,
+            abs(b - plan.default_band),
+        ),
+    )
+    if band != plan.default_band:
+        rungs.append(Rung(natural, 1.0, band))
+    rungs.append(Rung(natural, TIGHT_SPACING, band))
+    size = natural
+    while size - SIZE_STEP_PT >= plan.min_body_size_pt - 1e-9:
+        size = round(size - SIZE_STEP_PT, 2)
+        rungs.append(Rung(size, TIGHT_SPACING, band))
+    # Drop from the column that overflows: each time, the last low-priority item of
+    # whichever column is predicted taller, then of the band or full width, then any.
+    dropped: frozenset[ItemId] = frozenset()
+    remaining = list(plan.droppable)
+    while remaining:
+        rung = Rung(size, TIGHT_SPACING, band, dropped)
+        main, side = measure.columns(rung, plan)
+        taller, shorter = ("main", "side") if main >= side else ("side", "main")
+        regions = {item: region_of(item, measure, plan, rung) for item in remaining}
+        for wanted in (taller, "band", "full", shorter):
+            picks = [item for item in remaining if regions[item] == wanted]
+            if picks:
+                pick = picks[-1]
+                break
+        remaining.remove(pick)
+        dropped = dropped | {pick}
+        rungs.append(Rung(size, TIGHT_SPACING, band, dropped))
+    return rungs
+
+
+def region_of(item: ItemId, measure: Measure, plan: Plan, rung: Rung) -> str:
+    if item.kind is ItemKind.FACT:
+        facts = [f for f in plan.fact_order if f not in rung.dropped]
+        placed = facts.index(item) < rung.band if item in facts else False
+        return "band" if placed else "side"
+    return measure.items.get(item, ("full", 0.0))[0]
+
+
+# --- measuring ------------------------------------------------------------------------------
+
+
+def _attribute(fragment: Fragment, name: str) -> str:
+    return str(fragment.element.get(name) or "")
+
+
+def _slot(fragment: Fragment) -> float:
+    return fragment.border.height + fragment.margin_top + fragment.margin_bottom
+
+
+def measure(views: list[PageView], band_columns: int, page_size: str) -> Measure:
+    """Region and item heights from a measuring layout (one tall page)."""
+    view = views[0]
+    taller_by = (float(TALL_PAGE.removesuffix("mm")) - PAGE_HEIGHTS_MM[page_size]) * PX_PER_MM
+    fragments = view.fragments
+    regions = {_attribute(f, "data-region"): f for f in fragments if _attribute(f, "data-region")}
+    main, side, band = regions.get("main"), regions.get("side"), regions.get("band")
+    columns = [f for f in (main, side) if f is not None]
+    columns_top = min((f.border.y for f in columns), default=view.content_bottom)
+    columns_bottom = max((f.content_bottom for f in columns), default=columns_top)
+    top = (band.border.y if band is not None else columns_top) - view.content.y
+
+    def inside(region: Fragment | None, fragment: Fragment) -> bool:
+        return region is not None and region.border.contains(fragment.border, tolerance=1)
+
+    items: dict[ItemId, tuple[str, float]] = {}
+    side_cards: dict[ItemId, float] = {}
+    band_cards: dict[ItemId, float] = {}
+    band_fragments: list[Fragment] = []
+    for fragment in fragments:
+        item = ItemId.parse(_attribute(fragment, "data-item"))
+        if item is None:
+            continue
+        region = next(
+            (
+                name
+                for name, r in (("band", band), ("main", main), ("side", side))
+                if inside(r, fragment)
+            ),
+            "full",
+        )
+        height = _slot(fragment)
+        if item.kind is ItemKind.FACT and region == "band":
+            band_fragments.append(fragment)
+            band_cards[item] = fragment.natural_height
+            continue
+        if item.kind is ItemKind.FACT and region == "side":
+            side_cards[item] = height
+        previous = items.get(item, (region, 0.0))[1]
+        items[item] = (region, previous + height)  # a glossary entry is a term and a definition
+
+    facts_overhead = 0.0
+    side_sections = [
+        f for f in fragments if _attribute(f, "data-section") and inside(side, f) and f is not side
+    ]
+    facts_section = next(
+        (f for f in side_sections if _attribute(f, "data-section") == "key_facts"), None
+    )
+    if facts_section is not None:
+        later = [f for f in side_sections if f.border.y > facts_section.border.y]
+        end = min((f.border.y for f in later), default=facts_section.border.bottom)
+        facts_overhead = max(0.0, end - facts_section.border.y - sum(side_cards.values()))
+
+    band_overhead = band_gap = 0.0
+    if band is not None and band_fragments:
+        first, last = band_fragments[0], band_fragments[-1]
+        band_overhead = (first.border.y - band.border.y) + (
+            band.border.bottom + band.margin_bottom - last.border.bottom
+        )
+        rows = sorted({round(f.border.y, 1) for f in band_fragments})
+        if len(rows) > 1:
+            first_row_bottom = max(
+                f.border.bottom for f in band_fragments if round(f.border.y, 1) == rows[0]
+            )
+            band_gap = max(0.0, rows[1] - first_row_bottom)
+    return Measure(
+        available=view.content.height - taller_by,
+        top=top,
+        bottom=max(0.0, view.content_bottom - columns_bottom),
+        main=main.content_height if main is not None else 0.0,
+        side=side.content_height if side is not None else 0.0,
+        side_cards=side_cards,
+        facts_overhead=facts_overhead,
+        band_cards=band_cards,
+        band_overhead=band_overhead,
+        band_gap=band_gap,
+        band_columns=band_columns,
+        items=items,
+    )
+
+
+# --- fitting --------------------------------------------------------------------------------
 
 
 class DoesNotFit(BriefgenError):
     """The brief overflows one page even at the last rung of the ladder."""
 
 
-def fit_to_one_page(
-    render: Callable[[Fit], str],
-    lay_out: Callable[[str], LaidOut],
-    body_size_pt: float,
-    min_body_size_pt: float,
-    droppable: list[str],
-    describe_item: Callable[[str], str],
-    expected_text: Callable[[Fit], list[str]] | None = None,
-) -> Fitted:
-    """The first rung of the fit ladder that gives one page; `DoesNotFit` if none does.
+@dataclass
+class Attempt:
+    rung: Rung
+    html: str
+    laid_out: Any
+    views: list[PageView]
 
-    The result is the same as trying every rung in order (layout height only shrinks
-    down the ladder), but after the first overflow we bisect, starting from an estimate
-    of the rung that fits: three or four layouts instead of one per rung.
-    """
-    rungs = ladder(body_size_pt, min_body_size_pt, droppable)
-    results: dict[int, tuple[LaidOut, str]] = {}
+    @property
+    def fits(self) -> bool:
+        return len(self.views) == 1
 
-    def fits(index: int) -> bool:
-        if index not in results:
-            html = render(rungs[index])
-            results[index] = (lay_out(html), html)
-        return results[index][0].pages == 1
 
-    found: int | None = 0 if fits(0) else None
-    if found is None:
-        # Bisect rungs 1..n-1 around an estimate: `failing` never fits, `fitting`
-        # always does, and they close in on the first rung that fits.
-        failing, fitting = 0, len(rungs)
-        guess = predicted_rung(rungs, results[0][0], body_size_pt)
-        # Confirm the estimate and its upper neighbour first: usually two layouts.
-        if fits(guess):
-            fitting = guess
-            if not fits(guess - 1):
-                failing = guess - 1
-        else:
-            failing = guess
-            if guess + 1 < len(rungs) and fits(guess + 1):
-                fitting = guess + 1
-        while fitting - failing > 1:
-            probe = (failing + fitting) // 2
-            if fits(probe):
-                fitting = probe
-            else:
-                failing = probe
-        found = fitting if fitting < len(rungs) else None
-    if found is None:
-        raise DoesNotFit(overflow_message(results[max(results)][0]))
+@dataclass
+class FittedBrief:
+    """The brief at the chosen rung, with how it got there."""
 
-    laid_out, html = results[found]
-    fit = rungs[found]
-    lost = missing_text(laid_out, expected_text(fit)) if expected_text else []
-    if lost:
-        raise DoesNotFit(
-            f"the brief fits one page but does not show all its text, e.g. "
-            f'"{lost[0][:60]}"; check the audience\'s CSS for hidden or clipped content'
+    rung: Rung
+    html: str
+    laid_out: Any
+    steps: list[str]
+    layouts: int
+    """How many layouts the fit took, the measuring one included."""
+    index: int
+    """The chosen rung's place on the ladder."""
+
+    def describe(self) -> str:
+        return ", ".join(self.steps)
+
+
+@dataclass
+class Fitter:
+    """Renders and lays out rungs of one brief, counting layouts."""
+
+    briefing: Briefing
+    audience: Audience
+    render: Callable[[Rung], str]
+    lay_out: Callable[[str], Any]
+    layouts: int = 0
+    plan: Plan = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.plan = make_plan(self.briefing, self.audience)
+
+    def attempt(self, rung: Rung) -> Attempt:
+        html = self.render(rung)
+        laid_out = self.lay_out(html)
+        self.layouts += 1
+        return Attempt(rung, html, laid_out, page_views(laid_out.document))
+
+    def measure(self) -> Measure:
+        rung = Rung(
+            self.plan.body_size_pt, 1.0, self.plan.default_band, tall=True, facts_twice=True
         )
-    steps = describe_fit(fit, body_size_pt, describe_item)
-    return Fitted(laid_out, html, fit, steps)
+        config = self.audience.config
+        return measure(self.attempt(rung).views, config.brief.band_columns, config.page_size)
 
 
-def predicted_rung(rungs: list[Fit], overflowing: LaidOut, body_size_pt: float) -> int:
-    """The first rung whose type size should fit, assuming height grows with size squared.
+def fit_brief(
+    briefing: Briefing,
+    audience: Audience,
+    render: Callable[[Rung], str],
+    lay_out: Callable[[str], Any],
+    loaded: LoadedYaml | None = None,
+    stylesheets: list[Path] | None = None,
+) -> FittedBrief:
+    """The brief on one page at the first rung of the ladder that fits, with nothing cut.
 
-    Smaller type both shortens lines and fits more words on each, so the height of
-    running text scales roughly with the square of the font size.
+    Usually two layouts: the measuring one, and the predicted rung. Raises `DoesNotFit`
+    (located in the briefing or the stylesheet at fault) when no rung fits or when the
+    fitted page does not show all its text.
     """
-    pages = overflowing.document.pages
-    available = pages[0]._page_box.height
-    needed = sum(content_height_px(page) for page in pages)
-    target = body_size_pt * (available / needed) ** 0.5 if needed > 0 else body_size_pt
-    target += TIGHT_SPACING_GAIN_PT
-    for index, rung in enumerate(rungs[1:], start=1):
-        if rung.body_size_pt <= target + 1e-9:
-            return index
-    return len(rungs) - 1
+    fitter = Fitter(briefing, audience, render, lay_out)
+    measured = fitter.measure()
+    ladder = build_ladder(measured, fitter.plan)
+    predicted = [measured.total(rung, fitter.plan) for rung in ladder]
+    available = measured.available
+    tried: dict[int, Attempt] = {}
+
+    def attempt(index: int) -> Attempt:
+        if index not in tried:
+            tried[index] = fitter.attempt(ladder[index])
+        return tried[index]
+
+    index = next((i for i, h in enumerate(predicted) if h <= available), len(ladder) - 1)
+    while True:
+        current = attempt(index)
+        if current.fits:
+            if index == 0 or (index - 1) in tried:
+                break
+            ratio = current.views[0].content_height / max(predicted[index], 1.0)
+            if ratio * predicted[index - 1] > available * (1 + CHECK_MARGIN):
+                break
+            index -= 1
+            continue
+        if index + 1 in tried and tried[index + 1].fits:
+            index += 1
+            break
+        if index == len(ladder) - 1:
+            raise _does_not_fit(fitter, ladder[-1], loaded, briefing)
+        spilled = sum(view.content_height for view in current.views)
+        ratio = spilled / max(predicted[index], 1.0)
+        index = next(
+            (i for i in range(index + 1, len(ladder)) if ratio * predicted[i] <= available),
+            len(ladder) - 1,
+        )
+    return _finish(fitter, ladder, index, tried[index], loaded, stylesheets)
 
 
-def ladder(body: float, minimum: float, droppable: list[str]) -> list[Fit]:
-    rungs = [Fit(body), Fit(body, TIGHT_SPACING)]
-    size = body
-    while size - SIZE_STEP_PT >= minimum - 1e-9:
-        size = round(size - SIZE_STEP_PT, 2)
-        rungs.append(Fit(size, TIGHT_SPACING))
-    dropped: list[str] = []
-    for item in droppable:
-        dropped.append(item)
-        rungs.append(Fit(size, TIGHT_SPACING, frozenset(dropped)))
-    return rungs
+def linear_fit(
+    briefing: Briefing,
+    audience: Audience,
+    render: Callable[[Rung], str],
+    lay_out: Callable[[str], Any],
+) -> FittedBrief:
+    """The same ladder, one layout per rung from the top: the oracle `fit_brief` must match."""
+    fitter = Fitter(briefing, audience, render, lay_out)
+    ladder = build_ladder(fitter.measure(), fitter.plan)
+    for index, rung in enumerate(ladder):
+        current = fitter.attempt(rung)
+        if current.fits:
+            return _finish(fitter, ladder, index, current, None, None, check=False)
+    raise _does_not_fit(fitter, ladder[-1], None, briefing)
 
 
-def describe_fit(fit: Fit, body: float, describe_item: Callable[[str], str]) -> list[str]:
+def _finish(
+    fitter: Fitter,
+    ladder: list[Rung],
+    index: int,
+    chosen: Attempt,
+    loaded: LoadedYaml | None,
+    stylesheets: list[Path] | None,
+    check: bool = True,
+) -> FittedBrief:
+    if check:
+        root = root_element(chosen.laid_out.document)
+        problems = unprinted(chosen.views, root)
+        if problems:
+            raise not_printed_error(problems[0], fitter.audience, root, loaded, stylesheets)
+    steps = describe(chosen.rung, fitter.plan, fitter.briefing)
+    return FittedBrief(chosen.rung, chosen.html, chosen.laid_out, steps, fitter.layouts, index)
+
+
+def describe(rung: Rung, plan: Plan, briefing: Briefing) -> list[str]:
+    """What the ladder did, for the summary table."""
     steps = []
-    if fit.spacing != 1.0:
+    if rung.band != plan.default_band:
+        facts = len([f for f in plan.fact_order if f not in rung.dropped])
+        moved = abs(min(rung.band, facts) - min(plan.default_band, facts))
+        where = "band" if rung.band > plan.default_band else "sidebar"
+        steps.append(f"moved {moved} fact(s) to the {where}")
+    if rung.spacing != 1.0:
         steps.append("tightened spacing")
-    if fit.body_size_pt != body:
-        steps.append(f"body {body:g}pt → {fit.body_size_pt:g}pt")
-    if fit.dropped:
-        names = sorted(describe_item(item) for item in fit.dropped)
+    if rung.body_size_pt != plan.body_size_pt:
+        steps.append(f"body {plan.body_size_pt:g}pt → {rung.body_size_pt:g}pt")
+    if rung.dropped:
+        names = [item.describe(briefing) for item in sorted(rung.dropped)]
         steps.append(f"dropped {len(names)} low-priority item(s): {'; '.join(names)}")
     return steps
 
 
-def overflow_message(laid_out: LaidOut) -> str:
-    """How much spills over, which sections are longest, and what to do."""
-    overflow_mm = sum(content_height_px(page) for page in laid_out.document.pages[1:]) * PX_TO_MM
-    sections = section_heights(laid_out)
+def _does_not_fit(
+    fitter: Fitter, last: Rung, loaded: LoadedYaml | None, briefing: Briefing
+) -> DoesNotFit:
+    """How much is too much, measured on a tall page so only real content counts.
+
+    Content that cannot be set at all (a word wider than its column) is named instead.
+    """
+    attempt = fitter.attempt(replace(last, tall=True))
+    views = attempt.views
+    root = root_element(attempt.laid_out.document)
+    for problem in unprinted(views, root):
+        if problem.content_fault:
+            return not_printed_error(problem, fitter.audience, root, loaded, None)
+    view = views[0]
+    page_height = PAGE_HEIGHTS_MM[fitter.audience.config.page_size] * PX_PER_MM
+    available = view.content.height - (view.sheet.height - page_height)
+    overflow_mm = (view.content_height - available) / PX_PER_MM
+    sections: dict[str, float] = {}
+    for fragment in view.fragments:
+        name = _attribute(fragment, "data-section")
+        if name:
+            sections[name] = sections.get(name, 0.0) + fragment.border.height
     longest = sorted(sections.items(), key=lambda kv: -kv[1])[:3]
-    listing = ", ".join(
-        f"{name.replace('_', ' ')} {height * PX_TO_MM:.0f} mm" for name, height in longest
-    )
-    return (
-        f"the brief does not fit on one page even at the smallest allowed size: about "
-        f"{overflow_mm:.0f} mm overflows onto page 2. Longest sections: {listing}. Shorten "
-        "those, mark facts or sub-points `priority: low`, or lower the audience's "
+    listing = ", ".join(f"{name.replace('_', ' ')} {h / PX_PER_MM:.0f} mm" for name, h in longest)
+    regions = {
+        _attribute(f, "data-region"): f for f in view.fragments if _attribute(f, "data-region")
+    }
+    columns = ""
+    if "main" in regions and "side" in regions:
+        main, side = regions["main"].content_height, regions["side"].content_height
+        columns = (
+            f" The main column is {main / PX_PER_MM:.0f} mm and the sidebar "
+            f"{side / PX_PER_MM:.0f} mm tall."
+        )
+    message = (
+        f"[{fitter.audience.name}] the brief does not fit on one page even at the smallest "
+        f"allowed size: its content is about {overflow_mm:.0f} mm taller than the page."
+        f"{columns} Longest sections: {listing}. Shorten those, mark items `priority: low`, "
+        "keep some for the handout only with `in: [handout]`, or lower the audience's "
         "brief.max_facts / brief.min_body_size_pt"
     )
+    return DoesNotFit(
+        message, loaded.path if loaded else None, 1 if loaded else None, 1 if loaded else None
+    )
 
 
-def printed_text(laid_out: LaidOut) -> str:
-    """All text WeasyPrint laid out, squashed for comparison (see `squash`)."""
-    parts = []
-    for page in laid_out.document.pages:
-        for root in _root_boxes(page):
-            parts += [box.text for box in root.descendants() if type(box).__name__ == "TextBox"]
-    return squash("".join(parts))
+# --- nothing cut ----------------------------------------------------------------------------
+
+NOT_TEXT_TAGS = {"head", "style", "script", "template"}
+ATOMIC_TAGS = {"svg", "math", "img"}
+"""Drawn as a whole (an SVG's text is drawn by its renderer): checked as one box."""
+MIN_CONTRAST = 1.25
+"""Text whose colour is this close to what is behind it counts as drawn in the background."""
+HIDDEN_VALUES = {
+    "display": {"none"},
+    "visibility": {"hidden", "collapse"},
+    "overflow": {"hidden", "clip", "scroll", "auto"},
+    "overflow-x": {"hidden", "clip", "scroll", "auto"},
+    "overflow-y": {"hidden", "clip", "scroll", "auto"},
+}
+"""For these properties only these values can hide text; other properties count whatever
+their value."""
+
+
+OFF_PAGE_PROPERTIES = (
+    "left", "right", "top", "bottom", "transform", "margin-left", "margin-right",
+    "margin-top", "margin", "text-indent", "float", "position",
+)  # fmt: skip
+"""What can move text off the page, most specific first."""
 
 
 def squash(text: str) -> str:
-    """Text without white space, hyphens and quotes, so line breaks and typography don't matter."""
+    """Text without white space, hyphens and quotes, so line breaks and typography don't
+    matter; case-folded, since headings may be set in capitals."""
     dropped = "-\u00ad\u2010\u2011'\"\u2018\u2019\u201c\u201d"
-    return "".join(ch for ch in text if not ch.isspace() and ch not in dropped)
+    kept = "".join(ch for ch in text if not ch.isspace() and ch not in dropped)
+    # Capitals lose what case-folding can't restore (Azerbaijani İ/ı), so compare without
+    # marks and dots.
+    folded = unicodedata.normalize("NFKD", kept.casefold()).replace("\u0131", "i")
+    return "".join(ch for ch in folded if not unicodedata.combining(ch))
 
 
-def missing_text(laid_out: LaidOut, expected: list[str]) -> list[str]:
-    """The expected snippets that did not make it onto the pages."""
-    printed = printed_text(laid_out)
-    return [snippet for snippet in expected if squash(snippet) not in printed]
+@dataclass(frozen=True)
+class Unprinted:
+    """Text of the HTML that a reader of the page cannot see, and why."""
+
+    element: Any
+    reason: str
+    properties: tuple[str, ...]
+    """CSS properties that can cause it, to find the rule at fault."""
+    culprit: Any
+    """The element whose style is at fault (e.g. the ancestor that clips)."""
+    content_fault: bool = False
+    """The content is at fault (e.g. a word longer than its column), not a stylesheet."""
+
+    @property
+    def text(self) -> str:
+        return " ".join("".join(self.element.itertext()).split())
 
 
-def _root_boxes(page: Any) -> list[Any]:
-    return [child for child in page._page_box.children if type(child).__name__ != "MarginBox"]
+def _tag(element: Any) -> str | None:
+    tag = element.tag
+    return tag.rsplit("}", 1)[-1].lower() if isinstance(tag, str) else None
 
 
-def content_height_px(page: Any) -> float:
-    top = page._page_box.content_box_y()
-    bottom = top
-    for root in _root_boxes(page):
-        for box in root.descendants():
-            if hasattr(box, "margin_height") and box.position_y is not None:
-                bottom = max(bottom, box.position_y + box.margin_height())
-    return float(bottom - top)
+def _own_text(element: Any) -> str:
+    return (element.text or "") + "".join(child.tail or "" for child in element)
 
 
-def section_heights(laid_out: LaidOut) -> dict[str, float]:
-    heights: dict[str, float] = defaultdict(float)
-    for page in laid_out.document.pages:
-        for root in _root_boxes(page):
-            for box in root.descendants():
-                element = getattr(box, "element", None)
-                tag = getattr(box, "element_tag", "")
-                if element is not None and "::" not in tag and element.get("data-section"):
-                    heights[element.get("data-section")] += box.margin_height()
-    return dict(heights)
+def expected_text(root: Any) -> list[tuple[Any, str | None]]:
+    """Every element of the body with text of its own (squashed), in document order;
+    SVGs and images as `None`: they print as one box."""
+    found: list[tuple[Any, str | None]] = []
+
+    def visit(element: Any) -> None:
+        tag = _tag(element)
+        if tag is None or tag in NOT_TEXT_TAGS:
+            return
+        if tag in ATOMIC_TAGS:
+            found.append((element, None))
+            return
+        text = squash(_own_text(element))
+        if text and tag not in ("html", "body"):
+            found.append((element, text))
+        for child in element:
+            visit(child)
+
+    visit(root)
+    return found
+
+
+def _luminance(colour: RGBA) -> float:
+    def channel(value: float) -> float:
+        return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
+
+    red, green, blue, _ = colour
+    return 0.2126 * channel(red) + 0.7152 * channel(green) + 0.0722 * channel(blue)
+
+
+def contrast(colour: RGBA, background: RGBA) -> float:
+    """WCAG contrast ratio of `colour` over `background` (both composited on white)."""
+
+    def over(top: RGBA, under: tuple[float, float, float]) -> tuple[float, float, float]:
+        alpha = top[3]
+        return (
+            top[0] * alpha + under[0] * (1 - alpha),
+            top[1] * alpha + under[1] * (1 - alpha),
+            top[2] * alpha + under[2] * (1 - alpha),
+        )
+
+    behind = over(background, (1.0, 1.0, 1.0))
+    ink = over(colour, behind)
+    lighter, darker = sorted((_luminance((*ink, 1.0)), _luminance((*behind, 1.0))), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def _fault(ink: Ink, view: PageView) -> Unprinted | None:
+    element = ink.element
+    if not ink.visible:
+        return Unprinted(element, "hidden", ("visibility",), element)
+    if ink.font_size < 0.5 or ink.rect.width <= 0 or ink.rect.height <= 0:
+        return Unprinted(
+            element, "set at zero size", ("font-size", "width", "height", "max-height"), element
+        )
+    if ink.opacity < 0.1 or (ink.text is not None and ink.colour[3] < 0.1):
+        return Unprinted(element, "transparent", ("opacity", "color"), element)
+    if ink.text is not None and contrast(ink.colour, ink.background) < MIN_CONTRAST:
+        return Unprinted(
+            element,
+            "drawn in the background colour",
+            ("color", "background", "background-color"),
+            element,
+        )
+    for clip, clipping in ink.clips:
+        if not clip.contains(ink.rect):
+            return Unprinted(
+                element,
+                "clipped by a box whose overflow is hidden",
+                (
+                    "overflow",
+                    "overflow-x",
+                    "overflow-y",
+                    "max-height",
+                    "height",
+                    "max-width",
+                    "width",
+                ),
+                clipping,
+            )
+    if ink.text is not None and (
+        ink.rect.right > ink.container.right + 1 or ink.rect.x < ink.container.x - 1
+    ):
+        return Unprinted(element, "running outside its box", (), element, content_fault=True)
+    if not view.sheet.contains(ink.rect):
+        return Unprinted(
+            element,
+            "outside the page",
+            OFF_PAGE_PROPERTIES,
+            element,
+        )
+    return None
+
+
+def unprinted(views: list[PageView], root: Any) -> list[Unprinted]:
+    """Text of the rendered HTML that did not reach the page where a reader can see it."""
+    inks: dict[int, list[tuple[Ink, PageView]]] = {}
+    for view in views:
+        for ink in view.inks:
+            if not ink.generated:
+                inks.setdefault(id(ink.element), []).append((ink, view))
+    problems = []
+    for element, text in expected_text(root):
+        placed = inks.get(id(element), [])
+        faults = [
+            fault
+            for ink, view in placed
+            if (ink.text is None or squash(ink.text)) and (fault := _fault(ink, view)) is not None
+        ]
+        if faults:
+            problems.append(faults[0])
+            continue
+        if not placed:
+            problems.append(Unprinted(element, "not displayed", ("display",), element))
+            continue
+        printed = squash("".join(ink.text or "" for ink, _ in placed))
+        if text is not None and printed != text:
+            problems.append(
+                Unprinted(
+                    element,
+                    "cut short",
+                    (
+                        "max-lines",
+                        "line-clamp",
+                        "-webkit-line-clamp",
+                        "text-overflow",
+                        "max-height",
+                        "height",
+                    ),
+                    element,
+                )
+            )
+    return problems
+
+
+def not_printed_error(
+    problem: Unprinted,
+    audience: Audience,
+    root: Any,
+    loaded: LoadedYaml | None,
+    stylesheets: list[Path] | None,
+) -> DoesNotFit:
+    """The error for text a reader would not see, located at the rule or field at fault."""
+    excerpt = problem.text[:60] + ("…" if len(problem.text) > 60 else "")
+    tag = _tag(problem.element) or "element"
+    classes = problem.element.get("class")
+    what = f'<{tag} class="{classes}">' if classes else f"<{tag}>"
+    message = (
+        f"[{audience.name}] the brief does not show all its text: “{excerpt}” ({what}) is "
+        f"{problem.reason}"
+    )
+    if not problem.content_fault and stylesheets:
+        found = css_culprit(problem, root, stylesheets)
+        if found is not None:
+            path, line, column, declaration = found
+            return DoesNotFit(
+                f"{message}; `{declaration}` here does it. Remove it or make it apply "
+                "to nothing the brief prints",
+                path,
+                line,
+                column,
+            )
+    location = _content_location(problem, loaded) if loaded is not None else None
+    hint = (
+        "break it up or shorten it"
+        if problem.content_fault
+        else "check the audience's style.css and templates for what hides or moves it"
+    )
+    if location is not None and loaded is not None:
+        return loaded.error(location, f"{message}; {hint}")  # type: ignore[return-value]
+    return DoesNotFit(f"{message}; {hint}", loaded.path if loaded else None, 1, 1)
+
+
+def _content_location(problem: Unprinted, loaded: LoadedYaml) -> Any:
+    from briefgen.load import strings_in
+
+    wanted = squash(re.sub(r"[*_`\[\]]", "", problem.text))[:40]
+    if not wanted:
+        return None
+    for where, text in strings_in(loaded.data):
+        if wanted in squash(re.sub(r"[*_`\[\]]", "", text)):
+            return where
+    return None
+
+
+def css_culprit(
+    problem: Unprinted, root: Any, stylesheets: list[Path]
+) -> tuple[Path, int, int, str] | None:
+    """The first declaration, in the given stylesheets, that can cause `problem`: a rule
+    matching the culprit element (or an ancestor, for inherited properties)."""
+    import cssselect2
+    import tinycss2
+
+    wrappers = {
+        id(w.etree_element): w
+        for w in cssselect2.ElementWrapper.from_html_root(root).iter_subtree()
+    }
+    chain = []
+    wrapper = wrappers.get(id(problem.culprit))
+    while wrapper is not None:
+        chain.append(wrapper)
+        wrapper = wrapper.parent
+    sheets = []
+    for path in reversed(stylesheets):  # the last stylesheet wins, so it is asked first
+        try:
+            rules = tinycss2.parse_stylesheet(
+                path.read_text("utf-8"), skip_comments=True, skip_whitespace=True
+            )
+        except OSError:
+            continue
+        sheets.append((path, list(_style_rules(rules))))
+    for wrapper in chain:
+        for path, rules in sheets:
+            for rule in rules:
+                declaration = _matching_declaration(rule, wrapper, problem.properties)
+                if declaration is not None:
+                    return (
+                        path,
+                        declaration.source_line,
+                        declaration.source_column,
+                        (f"{declaration.name}: {tinycss2.serialize(declaration.value).strip()}"),
+                    )
+    return None
+
+
+def _style_rules(rules: list[Any]) -> Iterable[Any]:
+    import tinycss2
+
+    for rule in rules:
+        if rule.type == "qualified-rule":
+            yield rule
+        elif (
+            rule.type == "at-rule"
+            and rule.lower_at_keyword in ("media", "supports", "layer")
+            and rule.content
+        ):
+            yield from _style_rules(
+                tinycss2.parse_rule_list(rule.content, skip_comments=True, skip_whitespace=True)
+            )
+
+
+def _matching_declaration(rule: Any, wrapper: Any, properties: tuple[str, ...]) -> Any:
+    import cssselect2
+    import tinycss2
+
+    declarations = [
+        d
+        for d in tinycss2.parse_blocks_contents(
+            rule.content, skip_comments=True, skip_whitespace=True
+        )
+        if d.type == "declaration"
+        and d.lower_name in properties
+        and (
+            d.lower_name not in HIDDEN_VALUES
+            or tinycss2.serialize(d.value).strip().lower() in HIDDEN_VALUES[d.lower_name]
+        )
+    ]
+    if not declarations:
+        return None
+    try:
+        selectors = cssselect2.compile_selector_list(rule.prelude)
+    except cssselect2.SelectorError:
+        return None
+    if any(s.pseudo_element is None and s.test(wrapper) for s in selectors):
+        return min(declarations, key=lambda d: properties.index(d.lower_name))
+    return None

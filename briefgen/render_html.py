@@ -5,127 +5,21 @@ from __future__ import annotations
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
 from briefgen.audience import Audience
 from briefgen.errors import BriefgenError
+from briefgen.fit import Rung, select
 from briefgen.markup import Notes, plain_text, render_markdown
-from briefgen.schema import Briefing, Tailored
+from briefgen.schema import Briefing, DocumentKind
 from briefgen.timeline import timeline_svg
 
-DocumentKind = Literal["brief", "handout"]
 TEMPLATE_NAMES: dict[DocumentKind, str] = {"brief": "brief.html.j2", "handout": "handout.html.j2"}
-PRIORITY_ORDER = {"high": 0, "normal": 1, "low": 2}
-
-
-@dataclass(frozen=True)
-class Fit:
-    """How the brief is squeezed onto its page; the fit ladder picks these."""
-
-    body_size_pt: float
-    spacing: float = 1.0
-    dropped: frozenset[str] = field(default_factory=frozenset)
-    """Ids of low-priority items left out, e.g. `key_facts.4`, `argument.0.points.5`."""
-
-
-def for_audience(briefing: Briefing, audience: str) -> Briefing:
-    """The briefing with every item that is not for this audience removed."""
-
-    def keep(items: list[Any]) -> list[Any]:
-        return [i for i in items if not isinstance(i, Tailored) or i.shown_to(audience)]
-
-    argument = [
-        point.model_copy(update={"points": keep(point.points)}) for point in keep(briefing.argument)
-    ]
-    return briefing.model_copy(
-        update={
-            "key_facts": keep(briefing.key_facts),
-            "argument": argument,
-            "timeline": keep(briefing.timeline),
-            "quotes": keep(briefing.quotes),
-            "glossary": keep(briefing.glossary),
-        }
-    )
-
-
-def chosen_fact_indices(briefing: Briefing, audience: Audience) -> list[int]:
-    """The audience's `max_facts` facts by priority, in their original order."""
-    ranked = sorted(
-        range(len(briefing.key_facts)),
-        key=lambda i: (PRIORITY_ORDER[briefing.key_facts[i].priority], i),
-    )
-    return sorted(ranked[: audience.config.brief.max_facts])
-
-
-def brief_selection(briefing: Briefing, audience: Audience, fit: Fit) -> Briefing:
-    """What the one-page brief shows: the audience's detail level, minus dropped items."""
-    depth = audience.config.brief.argument_depth
-    facts = [
-        briefing.key_facts[i]
-        for i in chosen_fact_indices(briefing, audience)
-        if f"key_facts.{i}" not in fit.dropped
-    ]
-    argument = []
-    for i, point in enumerate(briefing.argument):
-        if f"argument.{i}" in fit.dropped:
-            continue
-        subs = [
-            sub
-            for j, sub in enumerate(point.points)
-            if depth == 2 and f"argument.{i}.points.{j}" not in fit.dropped
-        ]
-        argument.append(point.model_copy(update={"points": subs}))
-    quotes = [q for i, q in enumerate(briefing.quotes) if f"quotes.{i}" not in fit.dropped]
-    return briefing.model_copy(update={"key_facts": facts, "argument": argument, "quotes": quotes})
-
-
-def expected_brief_text(briefing: Briefing, audience: Audience, fit: Fit) -> list[str]:
-    """The words the brief is meant to print, to prove none were cut."""
-    settings = audience.config.brief
-    shown = brief_selection(for_audience(briefing, audience.name), audience, fit)
-    texts = [shown.title, plain_text(shown.bottom_line or shown.summary)]
-    if settings.show_summary and shown.bottom_line:
-        texts.append(plain_text(shown.summary))
-    for fact in shown.key_facts:
-        texts += [fact.figure, fact.label]
-    for point in shown.argument:
-        texts.append(point.claim)
-        texts += [plain_text(sub.short or sub.text) for sub in point.points]
-    if settings.show_what_to_watch:
-        texts += [plain_text(item) for item in shown.what_to_watch]
-    if settings.show_quotes:
-        texts += [quote.text for quote in shown.quotes]
-    return texts
-
-
-def droppable_items(briefing: Briefing, audience: Audience) -> list[str]:
-    """Low-priority items shown on the brief that the fit ladder may drop, last first.
-
-    Ids count within `for_audience(briefing, …)`, the items this audience is shown.
-    """
-    briefing = for_audience(briefing, audience.name)
-    settings = audience.config.brief
-    ids = [
-        f"key_facts.{i}"
-        for i in chosen_fact_indices(briefing, audience)
-        if briefing.key_facts[i].priority == "low"
-    ]
-    for i, point in enumerate(briefing.argument):
-        if settings.argument_depth == 2:
-            ids += [
-                f"argument.{i}.points.{j}"
-                for j, sub in enumerate(point.points)
-                if sub.priority == "low"
-            ]
-        if point.priority == "low":
-            ids.append(f"argument.{i}")
-    if settings.show_quotes:
-        ids += [f"quotes.{i}" for i, q in enumerate(briefing.quotes) if q.priority == "low"]
-    return list(reversed(ids))
 
 
 def available_sections(briefing: Briefing) -> list[str]:
@@ -151,6 +45,12 @@ def markdown_filter(inline: bool) -> Any:
         return render_markdown(text, notes if isinstance(notes, Notes) else None, inline=inline)
 
     return render
+
+
+@lru_cache(maxsize=4096)
+def _markdown_without_notes(text: str, inline: bool) -> Markup:
+    """Markdown rendered once per process, not once per rung of the fit ladder."""
+    return render_markdown(text, None, inline=inline)
 
 
 class _SharedBytecode(jinja2.BytecodeCache):
@@ -191,9 +91,9 @@ class TemplateRenderer:
         self.env.filters.update(
             md=markdown_filter(inline=False),
             md_inline=markdown_filter(inline=True),
-            md_brief=lambda text: render_markdown(text, None, inline=True),
-            md_without_notes=lambda text: render_markdown(text, None),
-            plain=plain_text,
+            md_brief=lambda text: _markdown_without_notes(text, True),
+            md_without_notes=lambda text: _markdown_without_notes(text, False),
+            plain=lru_cache(maxsize=1024)(plain_text),
             date=audience.format_date,
             css_string=css_string,
         )
@@ -210,20 +110,23 @@ class TemplateRenderer:
             with self.template_errors(name):
                 self.env.get_template(name)
 
-    def render(self, kind: DocumentKind, briefing: Briefing, fit: Fit | None = None) -> str:
+    def render(self, kind: DocumentKind, briefing: Briefing, rung: Rung | None = None) -> str:
+        """The document's HTML; for the brief, at `rung` of the fit ladder."""
         config = self.audience.config
-        fit = fit or Fit(config.brief.body_size_pt)
-        shown = for_audience(briefing, self.audience.name)
-        if kind == "brief":
-            shown = brief_selection(shown, self.audience, fit)
+        rung = rung or Rung(config.brief.body_size_pt)
+        selection = select(briefing, self.audience, kind, rung)
+        shown = selection.briefing
         notes = Notes()
         context = {
             "kind": kind,
             "briefing": shown,
+            "band_facts": selection.band_facts,
+            "side_facts": selection.side_facts,
             "audience": config,
             "audience_name": self.audience.name,
             "labels": config.labels,
-            "fit": fit,
+            "fit": rung,
+            "page_size": rung.page_size(config.page_size),
             "stylesheets": self.stylesheets(kind),
             "logo_url": self.logo_url(),
             "timeline_svg": Markup(timeline_svg(shown.timeline, config)) if shown.timeline else "",
@@ -273,13 +176,13 @@ class TemplateRenderer:
 
     def stylesheets(self, kind: DocumentKind) -> list[str]:
         """Base CSS then the audience's `style.css`, as file URLs."""
+        return [path.resolve().as_uri() for path in self.stylesheet_paths(kind)]
+
+    def stylesheet_paths(self, kind: DocumentKind) -> list[Path]:
         names = ["css/fonts.css", "css/common.css", f"css/{kind}.css"]
-        found = [self.audience.find(name) for name in names]
+        found = [path for name in names if (path := self.audience.find(name)) is not None]
         own = self.audience.folder / "style.css"
-        urls = [p.resolve().as_uri() for p in found if p is not None]
-        if own.is_file():
-            urls.append(own.resolve().as_uri())
-        return urls
+        return [*found, own] if own.is_file() else found
 
     def logo_url(self) -> str | None:
         logo = self.audience.config.organisation.logo

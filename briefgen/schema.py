@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, StringConstraints
 
 MAX_PROSE_CHARS = 20_000
 MAX_ITEMS = 200
@@ -18,6 +18,8 @@ Markdown = Annotated[
 """Prose: Markdown with emphasis, links and (in the handout) footnotes."""
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=60)]
 Priority = Literal["high", "normal", "low"]
+DocumentKind = Literal["brief", "handout"]
+DOCUMENT_KINDS: tuple[DocumentKind, ...] = ("brief", "handout")
 Url = Annotated[
     str,
     StringConstraints(strip_whitespace=True, pattern=r"^(https?://|mailto:)\S+$", max_length=2000),
@@ -39,11 +41,27 @@ class Tailored(Strict):
         default_factory=list, description="Show only to these audiences (empty: all)."
     )
     hide_for: list[Name] = Field(default_factory=list, description="Never show to these audiences.")
+    documents: list[DocumentKind] = Field(
+        default_factory=lambda: list(DOCUMENT_KINDS),
+        alias="in",
+        min_length=1,
+        description="The documents that print it, e.g. `[handout]` to keep it off the brief.",
+    )
+    _item_id: str = PrivateAttr("")
+    """Set by the fit's selection (`fit.ItemId`); printed as `data-item` so the fit can
+    measure the item on the page."""
 
     def shown_to(self, audience: str) -> bool:
         if self.only_for and audience not in self.only_for:
             return False
         return audience not in self.hide_for
+
+    def printed_in(self, audience: str, kind: DocumentKind) -> bool:
+        return self.shown_to(audience) and kind in self.documents
+
+    @property
+    def item_id(self) -> str:
+        return self._item_id
 
 
 class SourceRef(Strict):
@@ -86,6 +104,22 @@ class TimelineEvent(Tailored):
 class Quote(Tailored):
     text: Text = Field(description="Words quoted exactly from the article.")
     source: SourceRef
+
+
+def _text_item(value: object) -> object:
+    """A plain string is shorthand for `{text: ...}`."""
+    return {"text": value} if isinstance(value, str) else value
+
+
+class ListItem(Tailored):
+    """A line in `what_to_watch` or `questions`: a plain string, or `text` with tailoring."""
+
+    text: Markdown
+
+
+TextItem = Annotated[
+    ListItem, BeforeValidator(_text_item, json_schema_input_type=Markdown | ListItem)
+]
 
 
 class GlossaryEntry(Tailored):
@@ -134,8 +168,8 @@ class Briefing(Strict):
     argument: list[ArgumentPoint] = Field(min_length=1, max_length=MAX_ITEMS)
     background: Markdown | None = None
     timeline: list[TimelineEvent] = Field(default_factory=list, max_length=MAX_ITEMS)
-    what_to_watch: list[Markdown] = Field(default_factory=list, max_length=MAX_ITEMS)
-    questions: list[Markdown] = Field(
+    what_to_watch: list[TextItem] = Field(default_factory=list, max_length=MAX_ITEMS)
+    questions: list[TextItem] = Field(
         default_factory=list, max_length=MAX_ITEMS, description="Discussion questions."
     )
     quotes: list[Quote] = Field(default_factory=list, max_length=MAX_ITEMS)

@@ -196,11 +196,12 @@ def allowed_keys(model: type[BaseModel], location: Location) -> list[str]:
             current = _list_item_type(current)
             continue
         sub = _model_in(current)
-        if sub is None or part not in sub.model_fields:
+        fields = {f.alias or name: f for name, f in sub.model_fields.items()} if sub else {}
+        if part not in fields:
             return []
-        current = sub.model_fields[part].annotation
+        current = fields[part].annotation
     sub = _model_in(current)
-    return list(sub.model_fields) if sub else []
+    return [f.alias or name for name, f in sub.model_fields.items()] if sub else []
 
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:

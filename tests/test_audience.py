@@ -30,10 +30,10 @@ def test_five_audiences_ship() -> None:
 
 
 def test_search_path_is_audience_first_base_last() -> None:
-    audience = load_audience(TEMPLATES, "ministers")
-    assert audience.search_path[0] == TEMPLATES / "audiences" / "ministers"
+    audience = load_audience(TEMPLATES, "press")
+    assert audience.search_path[0] == TEMPLATES / "audiences" / "press"
     assert audience.search_path[1] == TEMPLATES / "base"
-    assert audience.find("brief.html.j2") == TEMPLATES / "audiences/ministers/brief.html.j2"
+    assert audience.find("brief.html.j2") == TEMPLATES / "audiences/press/brief.html.j2"
     assert audience.find("handout.html.j2") == TEMPLATES / "base/handout.html.j2"
 
 

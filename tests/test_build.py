@@ -7,7 +7,7 @@ from pypdf import PdfReader
 
 from briefgen.audience import load_audience
 from briefgen.build import Output
-from briefgen.render_html import Fit, brief_selection, for_audience
+from briefgen.fit import select
 from briefgen.validate import load_briefing
 from tests.conftest import SEED, TEMPLATES
 
@@ -52,7 +52,7 @@ def test_each_audience_brief_holds_everything_it_meant_to_print(
     briefing, _ = load_briefing(SEED)
     for name, outputs in seed_build.items():
         audience = load_audience(TEMPLATES, name)
-        shown = brief_selection(for_audience(briefing, name), audience, Fit(0))
+        shown = select(briefing, audience, "brief").briefing
         text = squash(text_of(outputs["brief"]))
         for fact in shown.key_facts:
             assert squash(fact.figure) in text, (name, fact.figure)

@@ -1,33 +1,38 @@
-"""Rendering: what each audience's brief selects, and what the fit ladder may drop."""
+"""Selection: what each audience's documents print, and what the fit ladder may drop."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from briefgen.audience import load_audience
-from briefgen.render_html import Fit, brief_selection, droppable_items, for_audience
-from briefgen.schema import ArgumentPoint, Article, Briefing, KeyFact, SourceRef
+from briefgen.fit import ItemId, ItemKind, Rung, make_plan, select
+from briefgen.render_html import TemplateRenderer
+from briefgen.schema import Briefing, KeyFact
 from tests.conftest import TEMPLATES
 
 
-def fact(figure: str, **tailoring: object) -> KeyFact:
-    return KeyFact(
-        figure=figure, label=f"{figure} label", source=SourceRef(paragraph=1), **tailoring
+def fact(figure: str, **tailoring: Any) -> KeyFact:
+    return KeyFact.model_validate(
+        {"figure": figure, "label": f"{figure} label", "source": {"paragraph": 1}, **tailoring}
     )
 
 
-def briefing_with(facts: list[KeyFact]) -> Briefing:
-    return Briefing(
-        title="T",
-        date=dt.date(2026, 1, 1),
-        summary="S",
-        key_facts=facts,
-        argument=[ArgumentPoint(claim="C")],
-        source=Article(title="A"),
+def briefing_with(facts: list[KeyFact], **more: Any) -> Briefing:
+    return Briefing.model_validate(
+        {
+            "title": "T",
+            "date": dt.date(2026, 1, 1),
+            "summary": "S",
+            "key_facts": [f.model_dump(by_alias=True) for f in facts],
+            "argument": [{"claim": "C"}],
+            "source": {"title": "A"},
+            **more,
+        }
     )
 
 
-def test_dropped_ids_count_within_the_audience_view() -> None:
+def test_dropped_ids_name_the_briefing_items_not_the_audience_view() -> None:
     """A hidden earlier item must not shift which item the ladder drops."""
     general = load_audience(TEMPLATES, "general")
     briefing = briefing_with(
@@ -37,11 +42,9 @@ def test_dropped_ids_count_within_the_audience_view() -> None:
             fact("HIGH", priority="high"),
         ]
     )
-    droppable = droppable_items(briefing, general)
-    assert droppable == ["key_facts.0"]
-    shown = brief_selection(
-        for_audience(briefing, "general"), general, Fit(10, dropped=frozenset(droppable))
-    )
+    droppable = make_plan(briefing, general).droppable
+    assert droppable == (ItemId(ItemKind.FACT, 1),)
+    shown = select(briefing, general, "brief", Rung(10, dropped=frozenset(droppable))).briefing
     assert [f.figure for f in shown.key_facts] == ["HIGH"]
 
 
@@ -52,5 +55,45 @@ def test_max_facts_keeps_the_highest_priority_in_original_order() -> None:
     briefing = briefing_with(
         [fact(f, priority=p) for f, p in zip(figures, priorities, strict=True)]
     )
-    shown = brief_selection(for_audience(briefing, "ministers"), ministers, Fit(10))
+    shown = select(briefing, ministers, "brief").briefing
     assert [f.figure for f in shown.key_facts] == ["b", "c", "d", "f"]
+
+
+def test_every_list_takes_priority_tailoring_and_documents() -> None:
+    """what_to_watch and questions take a plain string or a mapping; every list item can
+    be kept off one document (`in`), hidden from an audience, or marked low."""
+    students = load_audience(TEMPLATES, "students")  # timeline, glossary on the brief
+    briefing = briefing_with(
+        [fact("F")],
+        what_to_watch=["plain", {"text": "tailored", "hide_for": ["students"]}],
+        questions=[{"text": "handout only", "in": ["handout"]}, "asked"],
+        glossary=[
+            {"term": "kept", "definition": "d"},
+            {"term": "low", "definition": "d", "priority": "low"},
+        ],
+        timeline=[
+            {"when": "1992", "event": "low", "priority": "low"},
+            {"when": "2012", "event": "brief only", "in": ["brief"]},
+        ],
+    )
+    brief = select(briefing, students, "brief").briefing
+    handout = select(briefing, students, "handout").briefing
+    assert [w.text for w in brief.what_to_watch] == ["plain"]
+    assert [q.text for q in brief.questions] == ["asked"]
+    assert [q.text for q in handout.questions] == ["handout only", "asked"]
+    assert [e.event for e in handout.timeline] == ["low"]
+    droppable = make_plan(briefing, students).droppable
+    assert ItemId(ItemKind.TERM, 1) in droppable and ItemId(ItemKind.EVENT, 0) in droppable
+    dropped = select(briefing, students, "brief", Rung(10, dropped=frozenset(droppable))).briefing
+    assert [g.term for g in dropped.glossary] == ["kept"]
+    assert [e.event for e in dropped.timeline] == ["brief only"]
+
+
+def test_item_kept_for_the_handout_is_not_on_the_brief() -> None:
+    general = load_audience(TEMPLATES, "general")
+    briefing = briefing_with([fact("ON BOTH"), fact("HANDOUT ONLY", **{"in": ["handout"]})])
+    renderer = TemplateRenderer(general)
+    brief, handout = renderer.render("brief", briefing), renderer.render("handout", briefing)
+    assert "ON BOTH" in brief and "HANDOUT ONLY" not in brief
+    assert "HANDOUT ONLY" in handout
+    assert 'data-item="fact-0"' in brief

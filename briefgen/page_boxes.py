@@ -1,0 +1,235 @@
+"""The one place that reads WeasyPrint's laid-out box tree.
+
+WeasyPrint exposes pages, not boxes: `Page._page_box` and the box classes are private
+API (checked against WeasyPrint 70). Everything else in briefgen sees the plain records
+below: where each element's boxes landed (`Fragment`) and every run of text or replaced
+content with what decides whether a reader can see it (`Ink`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+TRANSPARENT = (0.0, 0.0, 0.0, 0.0)
+WHITE = (1.0, 1.0, 1.0, 1.0)
+RGBA = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class Rect:
+    x: float
+    y: float
+    width: float
+    height: float
+
+    @property
+    def right(self) -> float:
+        return self.x + self.width
+
+    @property
+    def bottom(self) -> float:
+        return self.y + self.height
+
+    def contains(self, other: Rect, tolerance: float = 0.5) -> bool:
+        return (
+            other.x >= self.x - tolerance
+            and other.y >= self.y - tolerance
+            and other.right <= self.right + tolerance
+            and other.bottom <= self.bottom + tolerance
+        )
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """One box of an element on one page (an element split over pages has several)."""
+
+    element: Any
+    """The element (a tinyhtml5/ElementTree element) the box was made for."""
+    page: int
+    border: Rect
+    margin_top: float
+    margin_bottom: float
+    content_bottom: float
+    """The lowest border-box bottom of anything inside, so blank space below doesn't count."""
+    inset_bottom: float
+    """Bottom padding and border: what the box adds below its content."""
+
+    @property
+    def content_height(self) -> float:
+        return max(0.0, self.content_bottom - self.border.y)
+
+    @property
+    def natural_height(self) -> float:
+        """The height the box would have if nothing stretched it (e.g. a flex or grid item)."""
+        return self.content_height + self.inset_bottom
+
+
+@dataclass(frozen=True)
+class Ink:
+    """A run of laid-out text, or a replaced element such as an inline SVG (`text` None)."""
+
+    text: str | None
+    element: Any
+    page: int
+    rect: Rect
+    visible: bool
+    """`visibility: visible`."""
+    font_size: float
+    opacity: float
+    """The product of this box's and its ancestors' opacity."""
+    colour: RGBA
+    background: RGBA
+    """The colour behind it: the nearest opaque background, or the page's."""
+    clips: tuple[tuple[Rect, Any], ...]
+    """Padding boxes of ancestors whose overflow hides what leaves them, with their element."""
+    container: Rect
+    """The padding box of the block it is set in; text reaching past it overflows."""
+    generated: bool
+    """Inside `::before`, `::after` or `::marker`: not text of the document."""
+
+
+@dataclass
+class PageView:
+    index: int
+    sheet: Rect
+    content: Rect
+    """The page area inside the margins."""
+    fragments: list[Fragment] = field(default_factory=list)
+    inks: list[Ink] = field(default_factory=list)
+    content_bottom: float = 0.0
+    """The lowest content in the page area (margin boxes not counted)."""
+
+    @property
+    def content_height(self) -> float:
+        return max(0.0, self.content_bottom - self.content.y)
+
+
+def root_element(document: Any) -> Any:
+    """The `<html>` element WeasyPrint laid out (its own parse of the HTML)."""
+    from weasyprint.formatting_structure import boxes
+
+    page_box = document.pages[0]._page_box
+    for child in page_box.children:
+        if not isinstance(child, boxes.MarginBox):
+            return child.element
+    raise ValueError("a page without a root box")
+
+
+def page_views(document: Any) -> list[PageView]:
+    """Every page of a rendered `weasyprint.Document` as plain records."""
+    return [_page_view(index, page._page_box) for index, page in enumerate(document.pages)]
+
+
+def _rgba(colour: Any) -> RGBA:
+    """A CSS colour (tinycss2) as sRGB components; `currentColor` etc. count as black."""
+    try:
+        red, green, blue = colour.to("srgb").coordinates
+        return (float(red), float(green), float(blue), float(colour.alpha))
+    except (AttributeError, TypeError, ValueError):
+        return (0.0, 0.0, 0.0, 1.0)
+
+
+def _border_rect(box: Any) -> Rect:
+    return Rect(box.border_box_x(), box.border_box_y(), box.border_width(), box.border_height())
+
+
+def _padding_rect(box: Any) -> Rect:
+    return Rect(box.padding_box_x(), box.padding_box_y(), box.padding_width(), box.padding_height())
+
+
+@dataclass(frozen=True)
+class _Context:
+    opacity: float
+    background: RGBA
+    clips: tuple[tuple[Rect, Any], ...]
+    container: Rect
+    generated: bool
+
+
+def _page_view(index: int, page_box: Any) -> PageView:
+    from weasyprint.formatting_structure import boxes
+
+    sheet = Rect(0.0, 0.0, page_box.margin_width(), page_box.margin_height())
+    content = Rect(
+        page_box.content_box_x(), page_box.content_box_y(), page_box.width, page_box.height
+    )
+    view = PageView(index, sheet, content, content_bottom=content.y)
+    page_colour = _rgba(page_box.style["background_color"])
+    start = _Context(1.0, page_colour if page_colour[3] > 0.5 else WHITE, (), sheet, False)
+    for child in page_box.children:
+        bottom = _walk(child, start, view, boxes)
+        if not isinstance(child, boxes.MarginBox):
+            view.content_bottom = max(view.content_bottom, bottom)
+    return view
+
+
+def _paints(box: Any) -> bool:
+    """Whether the box draws a background or a bottom border, which count as content."""
+    style = box.style
+    return _rgba(style["background_color"])[3] > 0 or bool(box.border_bottom_width)
+
+
+def _walk(box: Any, outer: _Context, view: PageView, boxes: Any, parent: Any = None) -> float:
+    """Record `box` and its descendants; returns the lowest content bottom inside it."""
+    style = box.style
+    generated = outer.generated or "::" in (box.element_tag or "")
+    background = _rgba(style["background_color"])
+    context = _Context(
+        outer.opacity * float(style["opacity"]),
+        background if background[3] > 0.5 else outer.background,
+        outer.clips,
+        outer.container,
+        generated,
+    )
+    if isinstance(box, boxes.TextBox | boxes.ReplacedBox):
+        is_text = isinstance(box, boxes.TextBox)
+        rect = (
+            Rect(box.position_x, box.position_y, box.width, box.height)
+            if is_text
+            else Rect(box.content_box_x(), box.content_box_y(), box.width, box.height)
+        )
+        view.inks.append(
+            Ink(
+                box.text if is_text else None,
+                box.element,
+                view.index,
+                rect,
+                style["visibility"] == "visible",
+                float(style["font_size"]),
+                context.opacity,
+                _rgba(style["color"]),
+                context.background,
+                context.clips,
+                context.container,
+                generated,
+            )
+        )
+        return rect.bottom if is_text else _border_rect(box).bottom
+    inner = context
+    if isinstance(box, boxes.BlockContainerBox | boxes.FlexContainerBox | boxes.GridContainerBox):
+        padding = _padding_rect(box)
+        clips = context.clips
+        if style["overflow"] != "visible":
+            clips = (*clips, (padding, box.element))
+        inner = _Context(context.opacity, context.background, clips, padding, generated)
+    border = _border_rect(box)
+    inside = border.y
+    for child in box.children:
+        inside = max(inside, _walk(child, inner, view, boxes, box.element))
+    if box.element is not None and box.element is not parent and not generated:
+        inset = box.padding_bottom + box.border_bottom_width
+        view.fragments.append(
+            Fragment(
+                box.element, view.index, border, box.margin_top, box.margin_bottom, inside, inset
+            )
+        )
+    return max(inside, border.bottom) if _paints(box) else inside
+
+
+def fragments_of(views: list[PageView], element: Any) -> Iterator[Fragment]:
+    for view in views:
+        for fragment in view.fragments:
+            if fragment.element is element:
+                yield fragment
