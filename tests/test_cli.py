@@ -50,3 +50,25 @@ def test_empty_content_folder_is_fine(tmp_path: Path) -> None:
     (tmp_path / "content").mkdir()
     result = run_briefgen("--templates", str(TEMPLATES), "check", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
+
+
+def test_hidden_folders_under_content_are_not_briefings(tmp_path: Path) -> None:
+    """A folder named like the build manifest used to break every build."""
+    for name in ("good", ".briefgen-manifest.json", ".git"):
+        (tmp_path / "content" / name).mkdir(parents=True)
+        (tmp_path / "content" / name / "briefing.yaml").write_text(GOOD)
+    result = run_briefgen("--templates", str(TEMPLATES), "check", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "ok  content/good/briefing.yaml\n"
+
+
+@pytest.mark.parametrize("name", ['x"><img src=x onerror=alert(1)>', "two words", "é-accent"])
+def test_briefing_folder_names_must_be_safe(tmp_path: Path, name: str) -> None:
+    for folder in ("good", name):
+        (tmp_path / "content" / folder).mkdir(parents=True)
+        (tmp_path / "content" / folder / "briefing.yaml").write_text(GOOD)
+    for args in (["check"], ["check", f"content/{name}"], ["build", "--audience", "press"]):
+        result = run_briefgen("--templates", str(TEMPLATES), *args, cwd=tmp_path)
+        assert result.returncode == 1, result.stderr
+        assert result.stderr.startswith(f'content: briefing folder name "{name}" is not allowed')
+        assert result.stderr.count("\n") == 1
