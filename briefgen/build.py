@@ -13,6 +13,7 @@ from typing import Any
 from briefgen.audience import Audience
 from briefgen.errors import BriefgenError
 from briefgen.fit import DoesNotFit, Fitted, fit_to_one_page
+from briefgen.fonts import font_face_css
 from briefgen.glyphs import check_audience_glyphs, check_briefing_glyphs
 from briefgen.incremental import Job
 from briefgen.load import LoadedYaml, Location, strings_in
@@ -154,7 +155,7 @@ def run_jobs(
     copy-on-write. Briefs, laid out several times by the fit ladder, start first.
     """
     # Imported and given the shipped fonts once, inherited by every worker.
-    warm_up(options.templates / "base" / "css" / "fonts.css", [options.templates])
+    warm_up(font_face_css(options.templates), [options.templates])
 
     order = sorted(range(len(jobs)), key=lambda i: jobs[i].kind != "brief")
     outputs: list[Output | None] = [None] * len(jobs)

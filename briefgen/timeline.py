@@ -28,11 +28,14 @@ def wrap(text: str, width_pt: float, size: float) -> list[str]:
     return textwrap.wrap(text, chars, break_long_words=False) or [""]
 
 
-def timeline_svg(events: list[TimelineEvent], config: AudienceConfig) -> str:
-    """An inline SVG: a rule with one marker per event, date above, event below."""
+def timeline_svg(events: list[TimelineEvent], config: AudienceConfig, font_family: str) -> str:
+    """An inline SVG: a rule with one marker per event, date above, event below.
+
+    `font_family` lists the shipped families (`fonts.svg_font_family`).
+    """
     count = len(events)
     slot = WIDTH / count
-    font = quoteattr(f"{config.fonts.headings}, Noto Sans Armenian, sans-serif")
+    font = quoteattr(font_family)
     accent, ink, muted = config.palette.accent, config.palette.ink, config.palette.muted
     wrapped = [wrap(e.event, slot - 6, FONT_SIZE) for e in events]
     whens = [wrap(e.when, slot - 6, FONT_SIZE + 0.6) for e in events]
