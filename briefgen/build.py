@@ -1,4 +1,4 @@
-"""The pipeline for one briefing and one audience: load → validate → render_html → write_pdf."""
+"""The pipeline for one briefing and one audience: load → validate → render_html → typeset."""
 
 from __future__ import annotations
 
@@ -27,8 +27,8 @@ from briefgen.render_html import (
 )
 from briefgen.schema import Briefing
 from briefgen.summary import Output
+from briefgen.typeset import LaidOut, lay_out, pdf_bytes, warm_up
 from briefgen.validate import load_briefing
-from briefgen.write_pdf import LaidOut, lay_out, pdf_bytes, warm_up
 
 __all__ = ["BuildOptions", "Output", "build_briefing", "build_document", "run_jobs"]
 
