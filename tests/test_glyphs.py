@@ -22,7 +22,7 @@ from briefgen.glyphs import (
 )
 from briefgen.paths import audience_names
 from briefgen.validate import load_briefing
-from tests.conftest import ROOT, SEED, TEMPLATES, run_briefgen
+from tests.conftest import ROOT, SEED, TEMPLATES, run_cli
 
 MULTISCRIPT = Path(__file__).parent / "fixtures" / "multiscript"
 NAMES = [
@@ -121,8 +121,8 @@ def test_check_command_reports_the_character_and_exits_1(copied_fixture: Path) -
     path = copied_fixture / "briefing.yaml"
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("TEST-MULTI-01", "TEST-😀-01"), encoding="utf-8")
-    result = run_briefgen("check", str(copied_fixture))
-    assert result.returncode == 1, result.stderr
+    result = run_cli("--templates", str(TEMPLATES), "check", str(copied_fixture))
+    assert result.exit_code == 1, result.stderr
     line = line_of(path, "TEST-😀-01")
     assert f"briefing.yaml:{line}:1: reference: no shipped font has a glyph for" in result.stderr
     assert '"😀" (U+1F600 GRINNING FACE)' in result.stderr
