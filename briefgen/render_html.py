@@ -13,10 +13,10 @@ from markupsafe import Markup
 
 from briefgen.audience import Audience
 from briefgen.errors import BriefgenError
-from briefgen.fonts import font_face_css, font_stack, svg_font_family
+from briefgen.fonts import font_face_css, font_stack
 from briefgen.markup import Notes, plain_text, render_markdown
 from briefgen.schema import Briefing, Tailored
-from briefgen.timeline import timeline_svg
+from briefgen.timeline import STRIP_FONT_EM, timeline_layout
 
 DocumentKind = Literal["brief", "handout"]
 TEMPLATE_NAMES: dict[DocumentKind, str] = {"brief": "brief.html.j2", "handout": "handout.html.j2"}
@@ -198,7 +198,9 @@ class TemplateRenderer:
             plain=plain_text,
             date=audience.format_date,
             css_string=css_string,
+            timeline_layout=timeline_layout,
         )
+        self.env.globals["timeline_strip_em"] = STRIP_FONT_EM
 
     def compile(self) -> None:
         """Compile the templates now, e.g. before forking workers that will use them."""
@@ -228,13 +230,6 @@ class TemplateRenderer:
             "fit": fit,
             "stylesheets": self.stylesheets(kind),
             "logo_url": self.logo_url(),
-            "timeline_svg": Markup(
-                timeline_svg(
-                    shown.timeline, config, svg_font_family(config.fonts.headings, self.templates)
-                )
-            )
-            if shown.timeline
-            else "",
             "available_sections": available_sections(shown),
             "notes": notes,
             "font_faces": Markup(font_face_css(self.templates)),
