@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 from ruamel.yaml.comments import CommentedMap
 
 from briefgen.errors import CommandLineError, did_you_mean
@@ -33,6 +33,38 @@ HandoutSection = Literal[
     "glossary",
     "sources",
 ]
+
+
+DATE_PLACEHOLDERS = ("day", "month", "year")
+
+
+def closed_date_format(text: str) -> str:
+    """Only bare `{day}`, `{month}` and `{year}`: str.format would otherwise reach into
+    Python objects (`{day.__class__}`) or pad without bound (`{day:>1000000}`)."""
+    import string
+
+    try:
+        fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(text)]
+    except ValueError:
+        raise ValueError(
+            "has an unmatched { or }; write {day}, {month} and {year}, and {{ or }} for a brace"
+        ) from None
+    for name, spec, conversion in fields:
+        if name is not None and (name not in DATE_PLACEHOLDERS or spec or conversion):
+            shown = (
+                "{"
+                + name
+                + (f"!{conversion}" if conversion else "")
+                + (f":{spec}" if spec else "")
+                + "}"
+            )
+            raise ValueError(
+                f'has "{shown[:40]}"; only {{day}}, {{month}} and {{year}} are allowed, as they are'
+            )
+    return text
+
+
+DateFormat = Annotated[Text, AfterValidator(closed_date_format)]
 
 
 class Organisation(Strict):
@@ -111,7 +143,7 @@ class AudienceConfig(Strict):
     palette: Palette
     fonts: Fonts
     language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
-    date_format: Text = Field(description="With {day}, {month} and {year}.")
+    date_format: DateFormat = Field(description="With {day}, {month} and {year}, and nothing else.")
     months: list[Text] = Field(min_length=12, max_length=12)
     labels: Labels
     brief: BriefSettings

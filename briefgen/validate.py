@@ -175,6 +175,9 @@ def explain(detail: ErrorDetails, model: type[BaseModel], location: Location) ->
         return f'"{key}" must be one of {expected}, but it is {_type_name(value)}'
     if kind == "string_pattern_mismatch":
         return f'"{key}" has the wrong form ({_short(str(value))}); {pattern_hint(key)}'
+    if kind == "value_error":  # a check of our own: its message says what is wrong
+        reason = str(ctx.get("error", detail["msg"]))
+        return f'"{key}" {reason}'
     if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
         return f'"{key}" is {value}, out of range: {detail["msg"].lower()}; change it'
     return f'"{key}": {detail["msg"]}'

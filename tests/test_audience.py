@@ -173,3 +173,31 @@ def test_shipped_configs_only_state_what_differs() -> None:
     for name in SHIPPED:
         own = yaml.load((TEMPLATES / f"audiences/{name}/audience.yaml").read_text(encoding="utf-8"))
         assert set(own) <= set(base), name
+
+
+@pytest.mark.parametrize(
+    "date_format",
+    ["{day.__class__.__mro__}", "{day:>1000000}", "{month!r}", "{0} {1}", "{year", "{weekday}"],
+)
+def test_date_format_allows_only_its_three_placeholders(tmp_path: Path, date_format: str) -> None:
+    templates = copy_templates(tmp_path)
+    config = templates / "audiences/press/audience.yaml"
+    lines = config.read_text(encoding="utf-8").splitlines()
+    config.write_text("\n".join([*lines, f'date_format: "{date_format}"']) + "\n")
+    with pytest.raises(BriefgenError) as caught:
+        load_audience(templates, "press")
+    error = caught.value
+    assert (error.path, error.line, error.column) == (config, len(lines) + 1, 1)
+    assert error.message.startswith('"date_format" has ') and "{day}, {month} and {year}" in (
+        error.message
+    )
+
+
+def test_date_format_with_literal_braces_prints_them(tmp_path: Path) -> None:
+    import datetime as dt
+
+    templates = copy_templates(tmp_path)
+    config = templates / "audiences/press/audience.yaml"
+    text = config.read_text(encoding="utf-8") + 'date_format: "{{{year}}} {day}.{month}"\n'
+    config.write_text(text, encoding="utf-8")
+    assert load_audience(templates, "press").format_date(dt.date(2026, 1, 2)) == "{2026} 2.January"
