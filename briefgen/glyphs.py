@@ -16,7 +16,7 @@ from pathlib import Path
 from briefgen.audience import Audience
 from briefgen.errors import BriefgenError
 from briefgen.load import LoadedYaml, Location, strings_in
-from briefgen.paths import BASE_FOLDER
+from briefgen.paths import base_folder
 from briefgen.validate import ContentErrors
 
 FONTS_FOLDER = "fonts"
@@ -34,7 +34,7 @@ MAX_LISTED = 3
 
 
 def fonts_folder(templates: Path) -> Path:
-    return templates / BASE_FOLDER / FONTS_FOLDER
+    return base_folder(templates) / FONTS_FOLDER
 
 
 @lru_cache(maxsize=8)
@@ -121,7 +121,7 @@ def check_audience_glyphs(audience: Audience, templates: Path) -> None:
     """
     covered = covered_codepoints(templates)
     errors: list[BriefgenError] = []
-    for loaded in audience.sources:
+    for loaded in audience.config_files:
         strings = (
             found
             for key in PRINTED_AUDIENCE_KEYS

@@ -63,3 +63,18 @@ def test_the_installed_command_prints_one_line_and_exits_with_its_code(tmp_path:
     )
     result = run_briefgen("--templates", str(TEMPLATES), "build", "-a", "nobody", str(SEED))
     assert result.returncode == 2 and result.stderr.startswith('unknown audience "nobody".')
+
+
+def test_hidden_folders_are_skipped_and_odd_names_refused(tmp_path: Path) -> None:
+    for name in (".briefgen-manifest.json", "Bad Name"):
+        (tmp_path / "content" / name).mkdir(parents=True)
+        (tmp_path / "content" / name / "briefing.yaml").write_text(GOOD)
+    result = run_cli("--templates", str(TEMPLATES), "check", cwd=tmp_path)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        'content/Bad Name: briefing folder name "Bad Name" must be lower-case letters, '
+        "digits, - and _, starting with a letter or digit; rename the folder\n"
+    )
+    (tmp_path / "content" / "Bad Name").rename(tmp_path / "content" / "good_name")
+    result = run_cli("--templates", str(TEMPLATES), "check", cwd=tmp_path)
+    assert (result.exit_code, result.stdout) == (0, "ok  content/good_name/briefing.yaml\n")
