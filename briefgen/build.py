@@ -14,11 +14,12 @@ from briefgen.audience import Audience
 from briefgen.documents import DOCUMENT_KINDS, DocumentKind
 from briefgen.errors import BriefgenError, CommandLineError
 from briefgen.fit import DoesNotFit, Fitted, fit_to_one_page
+from briefgen.fonts import font_face_css
 from briefgen.glyphs import check_audience_glyphs, check_briefing_glyphs
 from briefgen.incremental import Job
 from briefgen.load import LoadedYaml, Location, strings_in
 from briefgen.output import write_atomically
-from briefgen.paths import audience_folder, base_folder
+from briefgen.paths import audience_folder
 from briefgen.render_html import (
     Fit,
     TemplateRenderer,
@@ -155,7 +156,7 @@ def run_jobs(
     copy-on-write. Briefs, laid out several times by the fit ladder, start first.
     """
     # Imported and given the shipped fonts once, inherited by every worker.
-    warm_up(base_folder(options.templates) / "css" / "fonts.css", [options.templates])
+    warm_up(font_face_css(options.templates), [options.templates])
 
     order = sorted(range(len(jobs)), key=lambda i: jobs[i].kind != "brief")
     outputs: list[DocumentResult | None] = [None] * len(jobs)

@@ -14,10 +14,14 @@ BRIEFING_FILE = "briefing.yaml"
 CONFIG_NAME = "audience.yaml"
 BASE_FOLDER = "base"
 AUDIENCES_FOLDER = "audiences"
+BRIEFING_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
+"""A briefing folder's name: it becomes a folder under build/, part of preview URLs and
+of the build manifest's keys, so it is kept to characters that are safe in all three."""
+BRIEFING_NAME_RULE = "letters, digits, - and _ only (at most 100, starting with a letter or digit)"
 
 NAME_PATTERN = r"[a-z0-9][a-z0-9_-]*"
-"""Briefing folders and audiences (also as `only_for`/`hide_for` entries): lower-case
-letters, digits, `-` and `_`, so they are safe in paths, URLs and CSS classes."""
+"""An audience's name, also as an `only_for`/`hide_for` entry: lower-case, since it is
+typed in YAML lists, and safe in paths, URLs and CSS classes."""
 NAME_RULE = "lower-case letters, digits, - and _, starting with a letter or digit"
 
 
@@ -34,18 +38,17 @@ def audience_folder(templates: Path, name: str) -> Path:
 
 
 def find_briefings(paths: list[Path], content: Path) -> list[Path]:
-    """Briefing folders from the command line, or every one under `content/`.
-
-    Hidden folders under `content/` are skipped; a briefing folder's name becomes a
-    folder and URL of the output, so it must be a name (see `NAME_PATTERN`).
-    """
+    """Briefing folders from the command line, or every one under `content/`."""
     if not paths:
         if not content.is_dir():
             raise BriefgenError(
                 "no content folder; pass a briefing folder or create content/", content
             )
-        found = sorted(p.parent for p in content.glob(f"*/{BRIEFING_FILE}"))
-        return [check_folder_name(f) for f in found if not f.name.startswith(".")]
+        # Hidden folders (.git, editors' scratch, build leftovers) are not briefings.
+        found = [p.parent for p in content.glob(f"[!.]*/{BRIEFING_FILE}")]
+        for folder in found:
+            check_briefing_name(folder)
+        return sorted(found)
     folders: list[Path] = []
     for path in paths:
         folder = path.parent if path.name == BRIEFING_FILE else path
@@ -53,23 +56,26 @@ def find_briefings(paths: list[Path], content: Path) -> list[Path]:
             raise BriefgenError(
                 f"no {BRIEFING_FILE} here; a briefing is a folder holding one", folder
             )
+        check_briefing_name(folder)
         if folder.resolve() not in {f.resolve() for f in folders}:
-            folders.append(check_folder_name(folder))
+            folders.append(folder)
     return folders
 
 
-def check_folder_name(folder: Path) -> Path:
-    name = folder.resolve().name
-    if not is_name(name):
+def check_briefing_name(folder: Path) -> None:
+    resolved = folder.resolve()
+    if not BRIEFING_NAME.fullmatch(resolved.name):
+        shown = "".join(c if c.isprintable() else "?" for c in resolved.name[:60])
         raise BriefgenError(
-            f'briefing folder name "{name[:60]}" must be {NAME_RULE}; rename the folder', folder
+            f'briefing folder name "{shown}" is not allowed: it names the output folder and '
+            f"the preview page, so rename the folder using {BRIEFING_NAME_RULE}",
+            resolved.parent,
         )
-    return folder
 
 
 def audience_names(templates: Path) -> list[str]:
     """The audiences under `templates`: folders holding an audience.yaml."""
-    folder = templates / AUDIENCES_FOLDER
+    folder = templates / AUDIENCES_FOLDER  # every audience_folder(templates, name)
     if not folder.is_dir():
         return []
     return sorted(p.name for p in folder.iterdir() if (p / CONFIG_NAME).is_file())

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from briefgen.errors import CommandLineError, display_path
 from briefgen.output import write_atomically
-from briefgen.paths import BRIEFING_FILE, NAME_RULE, is_name
+from briefgen.paths import BRIEFING_FILE, BRIEFING_NAME, BRIEFING_NAME_RULE
 
 SCHEMA_PATH = Path("schema") / "briefing.schema.json"
 
@@ -60,8 +60,8 @@ def write_schema(root: Path) -> Path:
 
 def new_briefing(content: Path, slug: str, root: Path, today: str) -> Path:
     """Create content/<slug>/briefing.yaml, pointing at the schema; never overwrites."""
-    if not is_name(slug):
-        raise CommandLineError(f'briefing name "{slug}" must be {NAME_RULE}')
+    if not BRIEFING_NAME.fullmatch(slug):
+        raise CommandLineError(f'briefing name "{slug}" must be {BRIEFING_NAME_RULE}')
     folder = content / slug
     target = folder / BRIEFING_FILE
     if target.exists():
