@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 import pikepdf
+from markupsafe import Markup
 
 from briefgen.assemble import Assembler, Bookmark, save, stamp
 from briefgen.audience import Audience
@@ -25,10 +26,10 @@ from briefgen.marking import pack_marking
 from briefgen.meeting import MEETINGS_FOLDER, LoadedMeeting, load_meeting
 from briefgen.output import write_atomically
 from briefgen.stamp import PageStamp, Stamps, build_version, render_stamps
-from briefgen.summary import Output
+from briefgen.summary import DocumentResult
 
 COVER_TEMPLATE = "pack_cover.html.j2"
-COVER_STYLESHEETS = ("css/fonts.css", "css/common.css", "css/pack.css")
+COVER_STYLESHEETS = ("css/common.css", "css/pack.css")
 PACK_FILE = "pack.pdf"
 COPIES_FOLDER = "copies"
 MAX_COVER_PASSES = 4
@@ -184,7 +185,7 @@ def _cover_and_plan(
     options: PackOptions,
 ) -> tuple[bytes, list[PageSlot]]:
     """Render the cover until the page numbers it prints agree with its own length."""
-    from briefgen.write_pdf import lay_out, pdf_bytes
+    from briefgen.typeset import lay_out, pdf_bytes
 
     cover_pages = 1
     for _ in range(MAX_COVER_PASSES):
@@ -207,6 +208,7 @@ def _cover_html(
     templates: Path,
     options: PackOptions,
 ) -> str:
+    from briefgen.fonts import font_face_css, font_stack
     from briefgen.render_html import TemplateRenderer
 
     audience = loaded.audience
@@ -233,6 +235,8 @@ def _cover_html(
             "agenda": agenda,
             "distribution": list(options.recipients),
             "logo_url": renderer.logo_url(),
+            "font_faces": Markup(font_face_css(templates)),
+            "font_stack": lambda family: Markup(font_stack(family, templates)),
             "stylesheets": [
                 found.resolve().as_uri()
                 for name in COVER_STYLESHEETS
@@ -352,7 +356,7 @@ def page_stamps(
     return marks
 
 
-BuildParts = Callable[[list[Path], str], list[Output]]
+BuildParts = Callable[[list[Path], str], list[DocumentResult]]
 """Builds what is stale of these briefing folders for this audience; returns every output."""
 
 

@@ -15,11 +15,13 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from markupsafe import Markup
+
 from briefgen.audience import Audience
-from briefgen.errors import BriefgenError
+from briefgen.errors import BriefgenError, CommandLineError
 
 STAMPS_TEMPLATE = "stamps.html.j2"
-STYLESHEETS = ("css/fonts.css", "css/stamps.css")
+STYLESHEETS = ("css/stamps.css",)
 
 
 @dataclass(frozen=True)
@@ -87,12 +89,10 @@ class Stamps:
 
 def parse_embargo(text: str) -> dt.datetime:
     """`2026-12-01 09:00` (or with a T) as a datetime; a usage error otherwise."""
-    from briefgen.errors import UsageError
-
     try:
         return dt.datetime.fromisoformat(text.strip())
     except ValueError:
-        raise UsageError(
+        raise CommandLineError(
             f'--embargo "{text}" is not a date and time; write it like "2026-12-01 09:00"'
         ) from None
 
@@ -143,8 +143,9 @@ def _git_head(folder: Path) -> tuple[str | None, dt.date | None]:
 
 def render_stamps(pages: list[PageStamp], audience: Audience, templates: Path) -> bytes:
     """One PDF page of stamps per entry of `pages`, each the size of its page."""
+    from briefgen.fonts import font_face_css, font_stack
     from briefgen.render_html import TemplateRenderer
-    from briefgen.write_pdf import collect_engine_warnings, make_fetcher, shared_font_config
+    from briefgen.typeset import collect_engine_warnings, make_fetcher, shared_font_config
 
     renderer = TemplateRenderer(audience)
     sizes = sorted({(page.width, page.height) for page in pages})
@@ -155,6 +156,8 @@ def render_stamps(pages: list[PageStamp], audience: Audience, templates: Path) -
             "sizes": sizes,
             "size_of": {size: index for index, size in enumerate(sizes)},
             "audience": audience.config,
+            "font_faces": Markup(font_face_css(templates)),
+            "font_stack": lambda family: Markup(font_stack(family, templates)),
             "stylesheets": [
                 found.resolve().as_uri()
                 for name in STYLESHEETS
@@ -164,7 +167,7 @@ def render_stamps(pages: list[PageStamp], audience: Audience, templates: Path) -
     )
     from weasyprint import HTML
 
-    from briefgen.write_pdf import ResourceLog
+    from briefgen.typeset import ResourceLog
 
     log = ResourceLog()
     with collect_engine_warnings(log):

@@ -59,8 +59,8 @@ def test_a_good_meeting_loads(tmp_path: Path) -> None:
         (
             f"briefing: {SEED.name}",
             "briefing: russian-peacekeepers",
-            f'm.yaml:9:9: no briefing "russian-peacekeepers" in {display_path(CONTENT)}/. Did you mean '
-            f'"{SEED.name}"?',
+            f'm.yaml:9:9: no briefing "russian-peacekeepers" in {display_path(CONTENT)}/. '
+            f'Did you mean "{SEED.name}"?',
         ),
         (
             "marking: OFFICIAL-SENSITIVE",
