@@ -16,6 +16,7 @@ from briefgen.documents import HANDOUT_SECTIONS, DocumentKind, HandoutSection
 from briefgen.errors import BriefgenError
 from briefgen.fonts import font_face_css, font_stack
 from briefgen.markup import Notes, plain_text, render_markdown
+from briefgen.qr import qr_codes
 from briefgen.schema import Briefing, Tailored
 from briefgen.timeline import STRIP_FONT_EM, timeline_layout
 
@@ -235,6 +236,7 @@ class TemplateRenderer:
             "sections": handout_sections(shown, self.audience),
             "section_titles": {name: getattr(config.labels, name) for name in HANDOUT_SECTIONS},
             "notes": notes,
+            "qr_codes": qr_codes(shown, self.audience) if kind == "brief" else [],
             "font_faces": Markup(font_face_css(self.templates)),
             "font_stack": lambda family: Markup(font_stack(family, self.templates)),
         }
