@@ -365,9 +365,9 @@ def test_long_words_break_instead_of_running_off_the_page(tmp_path: Path) -> Non
     digest = "sha256:" + "0123456789abcdef" * 4
     config = config.replace("label: The answer", f"label: Hash {digest[:64]}")
     (folder / "briefing.yaml").write_text(config, encoding="utf-8")
-    for output in build(folder, tmp_path / "out"):
-        outside, texts = characters_right_of_the_page(output.path)
-        assert outside == 0, output.path.name
+    for document in build(folder, tmp_path / "out"):
+        outside, texts = characters_right_of_the_page(document.path)
+        assert outside == 0, document.path.name
         # Hyphenation may split the word with a hyphen that is not part of the text.
         flat = "".join("".join(texts).translate({0x2010: None, 0xAD: None, 0x2: None}).split())
         assert word in flat and digest[:64] in flat, output.path.name
