@@ -370,4 +370,4 @@ def test_long_words_break_instead_of_running_off_the_page(tmp_path: Path) -> Non
         assert outside == 0, document.path.name
         # Hyphenation may split the word with a hyphen that is not part of the text.
         flat = "".join("".join(texts).translate({0x2010: None, 0xAD: None, 0x2: None}).split())
-        assert word in flat and digest[:64] in flat, output.path.name
+        assert word in flat and digest[:64] in flat, document.path.name
