@@ -12,6 +12,7 @@ import jinja2
 from markupsafe import Markup
 
 from briefgen.audience import Audience
+from briefgen.citations import Citations
 from briefgen.errors import BriefgenError
 from briefgen.markup import Notes, plain_text, render_markdown
 from briefgen.schema import Briefing, Tailored
@@ -229,6 +230,7 @@ class TemplateRenderer:
             "timeline_svg": Markup(timeline_svg(shown.timeline, config)) if shown.timeline else "",
             "available_sections": available_sections(shown),
             "notes": notes,
+            "cite": Citations(shown, config.labels.paragraph),
         }
         return notes.resolve(self.render_template(TEMPLATE_NAMES[kind], context))
 

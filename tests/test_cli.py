@@ -21,7 +21,7 @@ def test_content_error_exits_1_with_one_line(tmp_path: Path) -> None:
     (tmp_path / "b" / "briefing.yaml").write_text(GOOD.replace("summary:", "sumary:"))
     result = run_briefgen("--templates", str(TEMPLATES), "check", "b", cwd=tmp_path)
     assert result.returncode == 1
-    assert result.stderr == 'b/briefing.yaml:5:1: unknown key "sumary". Did you mean "summary"?\n'
+    assert result.stderr == 'b/briefing.yaml:6:1: unknown key "sumary". Did you mean "summary"?\n'
 
 
 @pytest.mark.parametrize(
