@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints
 from ruamel.yaml.comments import CommentedMap
 
-from briefgen.errors import UsageError, did_you_mean
+from briefgen.errors import CommandLineError, did_you_mean
 from briefgen.load import LoadedYaml, load_yaml
 from briefgen.paths import AUDIENCES_FOLDER, BASE_FOLDER, CONFIG_NAME, audience_names
 from briefgen.schema import Strict, Text
@@ -144,7 +144,7 @@ def load_audience(templates: Path, name: str) -> Audience:
     names = audience_names(templates)
     if name not in names:
         listing = ", ".join(names) or "none (create one with `briefgen new-audience NAME`)"
-        raise UsageError(
+        raise CommandLineError(
             f'unknown audience "{name}".{did_you_mean(name, names)} Audiences: {listing}'
         )
     folder = templates / AUDIENCES_FOLDER / name

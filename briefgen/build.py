@@ -1,4 +1,4 @@
-"""The pipeline for one briefing and one audience: load → validate → render_html → write_pdf."""
+"""The pipeline for one briefing and one audience: load → validate → render_html → typeset."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from briefgen.audience import Audience
-from briefgen.errors import BriefgenError
+from briefgen.errors import BriefgenError, CommandLineError
 from briefgen.fit import DoesNotFit, Fitted, fit_to_one_page
+from briefgen.fonts import font_face_css
 from briefgen.glyphs import check_audience_glyphs, check_briefing_glyphs
 from briefgen.incremental import Job
 from briefgen.load import LoadedYaml, Location, strings_in
@@ -27,8 +28,8 @@ from briefgen.render_html import (
 )
 from briefgen.schema import Briefing
 from briefgen.summary import Output
+from briefgen.typeset import LaidOut, lay_out, pdf_bytes, warm_up
 from briefgen.validate import load_briefing
-from briefgen.write_pdf import LaidOut, lay_out, pdf_bytes, warm_up
 
 __all__ = ["BuildOptions", "Output", "build_briefing", "build_document", "run_jobs"]
 
@@ -154,7 +155,7 @@ def run_jobs(
     copy-on-write. Briefs, laid out several times by the fit ladder, start first.
     """
     # Imported and given the shipped fonts once, inherited by every worker.
-    warm_up(options.templates / "base" / "css" / "fonts.css", [options.templates])
+    warm_up(font_face_css(options.templates), [options.templates])
 
     order = sorted(range(len(jobs)), key=lambda i: jobs[i].kind != "brief")
     outputs: list[Output | None] = [None] * len(jobs)
@@ -174,9 +175,8 @@ def run_jobs(
         for index, output, error in _results(order, workers):
             if error is not None:
                 message, path, line, column, code = error
-                failure = BriefgenError(message, path, line, column)
-                failure.exit_code = code
-                raise failure
+                kind = CommandLineError if code == CommandLineError.exit_code else BriefgenError
+                raise kind(message, path, line, column)
             assert output is not None
             outputs[index] = output
             on_done(jobs[index], output)

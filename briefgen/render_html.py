@@ -14,9 +14,10 @@ from markupsafe import Markup
 from briefgen.audience import Audience
 from briefgen.citations import Citations
 from briefgen.errors import BriefgenError
+from briefgen.fonts import font_face_css, font_stack
 from briefgen.markup import Notes, plain_text, render_markdown
 from briefgen.schema import Briefing, Tailored
-from briefgen.timeline import timeline_svg
+from briefgen.timeline import STRIP_FONT_EM, timeline_layout
 
 DocumentKind = Literal["brief", "handout"]
 TEMPLATE_NAMES: dict[DocumentKind, str] = {"brief": "brief.html.j2", "handout": "handout.html.j2"}
@@ -180,6 +181,7 @@ class TemplateRenderer:
 
     def __init__(self, audience: Audience) -> None:
         self.audience = audience
+        self.templates = audience.search_path[1].parent
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(p) for p in audience.search_path]),
             undefined=jinja2.StrictUndefined,
@@ -197,7 +199,9 @@ class TemplateRenderer:
             plain=plain_text,
             date=audience.format_date,
             css_string=css_string,
+            timeline_layout=timeline_layout,
         )
+        self.env.globals["timeline_strip_em"] = STRIP_FONT_EM
 
     def compile(self) -> None:
         """Compile the templates now, e.g. before forking workers that will use them."""
@@ -227,10 +231,11 @@ class TemplateRenderer:
             "fit": fit,
             "stylesheets": self.stylesheets(kind),
             "logo_url": self.logo_url(),
-            "timeline_svg": Markup(timeline_svg(shown.timeline, config)) if shown.timeline else "",
             "available_sections": available_sections(shown),
             "notes": notes,
             "cite": Citations(shown, config.labels.paragraph),
+            "font_faces": Markup(font_face_css(self.templates)),
+            "font_stack": lambda family: Markup(font_stack(family, self.templates)),
         }
         return notes.resolve(self.render_template(TEMPLATE_NAMES[kind], context))
 
@@ -274,8 +279,11 @@ class TemplateRenderer:
             ) from None
 
     def stylesheets(self, kind: DocumentKind) -> list[str]:
-        """Base CSS then the audience's `style.css`, as file URLs."""
-        names = ["css/fonts.css", "css/common.css", f"css/{kind}.css"]
+        """Base CSS then the audience's `style.css`, as file URLs.
+
+        The fonts' `@font-face` rules are generated from the font files (`font_faces`).
+        """
+        names = ["css/common.css", f"css/{kind}.css"]
         found = [self.audience.find(name) for name in names]
         own = self.audience.folder / "style.css"
         urls = [p.resolve().as_uri() for p in found if p is not None]

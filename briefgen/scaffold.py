@@ -8,7 +8,7 @@ import os
 import re
 from pathlib import Path
 
-from briefgen.errors import UsageError, display_path
+from briefgen.errors import CommandLineError, display_path
 from briefgen.output import write_atomically
 from briefgen.paths import BRIEFING_FILE
 
@@ -80,11 +80,11 @@ def write_schema(root: Path) -> Path:
 def new_briefing(content: Path, slug: str, root: Path, today: str) -> Path:
     """Create content/<slug>/briefing.yaml, pointing at the schema; never overwrites."""
     if not SLUG.fullmatch(slug):
-        raise UsageError(f'briefing name "{slug}" must be lower-case letters, digits and -')
+        raise CommandLineError(f'briefing name "{slug}" must be lower-case letters, digits and -')
     folder = content / slug
     target = folder / BRIEFING_FILE
     if target.exists():
-        raise UsageError(f"{display_path(target)} already exists; pick another name")
+        raise CommandLineError(f"{display_path(target)} already exists; pick another name")
     schema = Path(os.path.relpath((root / SCHEMA_PATH).resolve(), folder.resolve()))
     # Quoted: a JSON string is a valid YAML double-quoted scalar, so `briefgen new 2024`
     # (or `null`, `true`) still writes a string title rather than a number or null.

@@ -480,7 +480,7 @@ def check_images(loaded: LoadedYaml, folder: Path) -> list[BriefgenError]:
     """
     from urllib.parse import unquote
 
-    from briefgen.write_pdf import MAX_RESOURCE_BYTES, image_problem
+    from briefgen.typeset import MAX_RESOURCE_BYTES, image_problem
 
     root = folder.resolve()
     errors: list[BriefgenError] = []

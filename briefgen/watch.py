@@ -26,7 +26,7 @@ from urllib.parse import unquote, urlsplit
 
 import click
 
-from briefgen.errors import BriefgenError, UsageError
+from briefgen.errors import BriefgenError, CommandLineError
 from briefgen.paths import audience_names, find_briefings
 
 RELOAD_SCRIPT = """
@@ -282,11 +282,11 @@ def serve(
         server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(preview))
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
-            raise UsageError(
+            raise CommandLineError(
                 f"port {port} is already in use; pass another with --port N (0 picks a free one)"
             ) from None
         if exc.errno == errno.EACCES:
-            raise UsageError(f"not allowed to listen on port {port}; pass --port N") from None
+            raise CommandLineError(f"not allowed to listen on port {port}; pass --port N") from None
         raise
     server.daemon_threads = True
     command = [

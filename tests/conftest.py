@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
 from briefgen.audience import load_audience
 from briefgen.build import BuildOptions, Output, build_briefing
@@ -19,8 +21,20 @@ CONTENT = ROOT / "content"
 SEED = CONTENT / "russian-peacekeepers-azerbaijan"
 
 
+def run_cli(*args: str, cwd: Path | None = None) -> Result:
+    """`briefgen ARGS` through click's test runner, in `cwd`: what the installed command
+    does, in this process. `result.stderr` holds the error lines, `result.exit_code` the
+    status the command would exit with. A bug (any other exception) is raised, not
+    turned into exit status 1, so no test can mistake a traceback for a refusal."""
+    from briefgen.cli import cli
+
+    with contextlib.chdir(cwd or Path.cwd()):
+        return CliRunner().invoke(cli, list(args), prog_name="briefgen", catch_exceptions=False)
+
+
 def run_briefgen(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    """The real command line in a subprocess, as a user would run it."""
+    """The real command line in a subprocess, for what only a real process shows: the
+    installed entry point, signals, the modules a command imports."""
     return subprocess.run(
         [sys.executable, "-m", "briefgen", *args],
         cwd=cwd,

@@ -11,7 +11,7 @@ from ruamel.yaml import YAML
 
 from briefgen.audience import load_audience
 from briefgen.build import BuildOptions, Output, build_briefing
-from briefgen.errors import BriefgenError, UsageError
+from briefgen.errors import BriefgenError, CommandLineError
 from briefgen.paths import audience_names
 from briefgen.render_html import TemplateRenderer
 from briefgen.validate import load_briefing
@@ -96,7 +96,7 @@ def test_localized_labels_and_dates(seed_build: dict[str, dict[str, Output]]) ->
 
 
 def test_unknown_audience_lists_the_valid_ones() -> None:
-    with pytest.raises(UsageError) as caught:
+    with pytest.raises(CommandLineError) as caught:
         load_audience(TEMPLATES, "minister")
     message = str(caught.value)
     assert 'Did you mean "ministers"?' in message

@@ -23,7 +23,7 @@ from briefgen.markup import render_markdown
 from briefgen.paths import audience_names
 from briefgen.render_html import TemplateRenderer
 from briefgen.schema import Briefing
-from briefgen.write_pdf import LaidOut, lay_out, pdf_bytes
+from briefgen.typeset import LaidOut, lay_out, pdf_bytes
 from tests.conftest import SEED, TEMPLATES
 
 MINI = """title: A minimal briefing

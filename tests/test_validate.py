@@ -142,3 +142,13 @@ def test_a_quote_from_the_wrong_source_is_an_error(tmp_path: Path) -> None:
     [error] = errors_for(tmp_path, text)
     assert error.line == 19
     assert error.message.startswith('quote not found in source "one" (one.txt)')
+
+
+def test_misspelt_key_through_a_merge_key_points_at_where_it_was_written(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        'key_facts:\n  - figure: "42"\n    label: The answer\n    source: {locator: {paragraph: 1}}\n',
+        'defaults: &d {figure: "1", labell: x, source: {locator: {paragraph: 1}}}\nkey_facts:\n  - <<: *d\n',
+    )
+    errors = errors_for(tmp_path, text)
+    assert [(e.line, e.column) for e in errors] == [(7, 1), (7, 28)]
+    assert 'unknown key "labell". Did you mean "label"?' in errors[1].message
