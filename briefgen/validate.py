@@ -15,7 +15,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from briefgen.errors import BriefgenError, did_you_mean
 from briefgen.load import LoadedYaml, Location, load_yaml, read_text, strings_in
-from briefgen.paths import BRIEFING_FILE
+from briefgen.paths import BRIEFING_FILE, NAME_RULE
 from briefgen.schema import Briefing, Locator, Source, SourceRef
 from briefgen.source_text import Block, SourceText, normalize, parse_source_text
 
@@ -183,10 +183,11 @@ def explain(detail: ErrorDetails, model: type[BaseModel], location: Location) ->
     if kind == "literal_error":
         expected = str(ctx.get("expected", "")).replace("'", '"')
         return f'"{key}" must be one of {expected}, but it is {_type_name(value)}'
-    if kind == "value_error":
-        return f'"{key}": {ctx.get("error", detail["msg"])}'
     if kind == "string_pattern_mismatch":
         return f'"{key}" has the wrong form ({_short(str(value))}); {pattern_hint(key)}'
+    if kind == "value_error":  # a check of our own: its message says what is wrong
+        reason = str(ctx.get("error", detail["msg"]))
+        return f'"{key}" {reason}'
     if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
         return f'"{key}" is {value}, out of range: {detail["msg"].lower()}; change it'
     return f'"{key}": {detail["msg"]}'
@@ -196,10 +197,10 @@ def pattern_hint(key: str) -> str:
     if key == "url":
         return "write a web address starting with https:// (or http://, mailto:)"
     if key == "id":
-        return "use letters, digits, '-', '_' and '.' only, e.g. icg-2020"
+        return "use lower-case letters, digits, '-', '_' and '.' only, e.g. icg-2020"
     if key == "language":
         return 'use a language tag such as "en", "az" or "ru"'
-    return "use lower-case letters, digits, '-' and '_' only, e.g. ministers"
+    return f"use {NAME_RULE}, e.g. ministers"
 
 
 def allowed_keys(model: type[BaseModel], location: Location) -> list[str]:

@@ -146,8 +146,9 @@ def test_a_quote_from_the_wrong_source_is_an_error(tmp_path: Path) -> None:
 
 def test_misspelt_key_through_a_merge_key_points_at_where_it_was_written(tmp_path: Path) -> None:
     text = GOOD.replace(
-        'key_facts:\n  - figure: "42"\n    label: The answer\n    source: {locator: {paragraph: 1}}\n',
-        'defaults: &d {figure: "1", labell: x, source: {locator: {paragraph: 1}}}\nkey_facts:\n  - <<: *d\n',
+        'key_facts:\n  - figure: "42"\n    label: The answer\n'
+        "    source: {locator: {paragraph: 1}}\n",
+        'defaults: &d {figure: "1", labell: x, source: {}}\nkey_facts:\n  - <<: *d\n',
     )
     errors = errors_for(tmp_path, text)
     assert [(e.line, e.column) for e in errors] == [(7, 1), (7, 28)]
