@@ -12,6 +12,7 @@ from briefgen.output import write_atomically
 from briefgen.paths import BRIEFING_FILE, BRIEFING_NAME, BRIEFING_NAME_RULE
 
 SCHEMA_PATH = Path("schema") / "briefing.schema.json"
+MEETING_SCHEMA_PATH = Path("schema") / "meeting.schema.json"
 
 TEMPLATE = """\
 # yaml-language-server: $schema={schema}
@@ -65,14 +66,17 @@ argument:                     # the author's reasons, in order; at least one
 
 
 def write_schema(root: Path) -> Path:
-    """Write the JSON Schema of `Briefing` to schema/briefing.schema.json under `root`."""
+    """Write the JSON Schema of `Briefing` to schema/briefing.schema.json under `root`,
+    and that of `Meeting` beside it."""
+    from briefgen.meeting import Meeting
     from briefgen.schema import Briefing
 
-    schema = Briefing.model_json_schema()
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    target = root / SCHEMA_PATH
-    write_atomically(target, (json.dumps(schema, indent=2, ensure_ascii=False) + "\n").encode())
-    return target
+    for model, path in ((Briefing, SCHEMA_PATH), (Meeting, MEETING_SCHEMA_PATH)):
+        schema = model.model_json_schema()
+        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        text = json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+        write_atomically(root / path, text.encode())
+    return root / SCHEMA_PATH
 
 
 def new_briefing(content: Path, slug: str, root: Path, today: str) -> Path:
