@@ -40,8 +40,13 @@ def qr_links(briefing: Briefing, audience: Audience) -> list[tuple[str, str]]:
         )
     if settings.sources:
         labels = audience.config.labels
-        if briefing.source.url:
-            links.append((briefing.source.url, labels.source_article))
+        # One source is "the source article"; several are told apart by their ids.
+        single = len(briefing.sources) == 1
+        links += [
+            (source.url, labels.source_article if single else source.id)
+            for source in briefing.sources
+            if source.url
+        ]
         links += [(s.url, labels.further_reading) for s in briefing.further_reading if s.url]
     first = {url: caption for url, caption in reversed(links)}
     return list(dict.fromkeys((url, first[url]) for url, _ in links))[: settings.max_codes]

@@ -26,9 +26,9 @@ def brief_with_links(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(SEED, folder)
     path = folder / "briefing.yaml"
     text = path.read_text(encoding="utf-8")
-    text = text.replace(
-        "\nsource:\n", f"\nonline_edition: {EDITION}\nsource:\n  url: {ARTICLE}\n", 1
-    )
+    anchor = "\nsources:\n  - id: article\n"
+    assert anchor in text, "the seed's first source has moved; update this fixture"
+    text = text.replace(anchor, f"\nonline_edition: {EDITION}{anchor}    url: {ARTICLE}\n", 1)
     text += f"further_reading:\n  - title: Ceasefire monitoring\n    url: {FURTHER}\n"
     path.write_text(text, encoding="utf-8")
     audience = load_audience(TEMPLATES, "general")
