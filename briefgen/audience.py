@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints
 from ruamel.yaml.comments import CommentedMap
 
+from briefgen.conformance import PdfStandard, combination_problem
 from briefgen.errors import UsageError, did_you_mean
 from briefgen.load import LoadedYaml, load_yaml
 from briefgen.paths import AUDIENCES_FOLDER, BASE_FOLDER, CONFIG_NAME, audience_names
@@ -116,6 +117,14 @@ class AudienceConfig(Strict):
     labels: Labels
     brief: BriefSettings
     handout: HandoutSettings
+    pdf_standard: PdfStandard | list[PdfStandard] = Field(
+        description="`ua-1` (accessible), a PDF/A level such as `a-3b`, or a list of both."
+    )
+
+    @property
+    def pdf_standards(self) -> list[str]:
+        standard = self.pdf_standard
+        return [standard] if isinstance(standard, str) else list(standard)
 
 
 @dataclass(frozen=True)
@@ -162,6 +171,9 @@ def load_audience(templates: Path, name: str) -> Audience:
         raise own.error(
             ("brief", "min_body_size_pt"), "min_body_size_pt must not exceed body_size_pt"
         )
+    problem = combination_problem(config.pdf_standards)
+    if problem:
+        raise own.error(("pdf_standard",), f"pdf_standard: {problem}")
     search_path = (folder, templates / BASE_FOLDER, templates)
     return Audience(name, folder, config, search_path, (base, own))
 
