@@ -96,7 +96,7 @@ def extra_ua_part(standards: list[str]) -> int | None:
 
 
 def finisher(standards: list[str]) -> Any:
-    """A WeasyPrint `finisher`: languages pruned, the XMP identification of `standards` completed."""
+    """A WeasyPrint `finisher`: redundant languages pruned, the XMP identification completed."""
     part = extra_ua_part(standards)
 
     def finish(document: Any, pdf: Any) -> None:
@@ -116,8 +116,7 @@ def add_ua_identification(pdf: Any, part: int) -> None:
     if packet.count(closing) != 1:
         raise RuntimeError("unexpected XMP packet from WeasyPrint: no single </rdf:RDF>")
     description = (
-        f'<rdf:Description rdf:about="" xmlns:pdfuaid="{PDFUAID_NAMESPACE}" '
-        f'pdfuaid:part="{part}"/>'
+        f'<rdf:Description rdf:about="" xmlns:pdfuaid="{PDFUAID_NAMESPACE}" pdfuaid:part="{part}"/>'
     ).encode()
     metadata.stream = [packet.replace(closing, description + closing)]
 

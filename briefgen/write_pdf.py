@@ -188,7 +188,9 @@ def lay_out(
             string=html,
             base_url=str(base_url),
             url_fetcher=make_fetcher(allowed_roots, log),
-        ).render(font_config=shared_font_config(), pdf_tags=True, pdf_variant=pdf_variant(standards))
+        ).render(
+            font_config=shared_font_config(), pdf_tags=True, pdf_variant=pdf_variant(standards)
+        )
     return LaidOut(document, log, standards)
 
 

@@ -6,6 +6,7 @@ PDF/UA-1 rules, and the assertions below add the ones it does not cover.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -119,8 +120,7 @@ def marked_content(page: pikepdf.Page) -> Iterator[tuple[str, dict[str, Any]]]:
             yield str(operands[0])[1:], {}
 
 
-def text_of(element: Element, tree: Tree) -> str:
-    """Nothing clever: the /Alt or /ActualText if any; used for figures only."""
+def alternative_text(element: Element) -> str:
     return str(element.obj.get("/Alt", element.obj.get("/ActualText", "")))
 
 
@@ -140,12 +140,12 @@ def test_structure_tree_of_every_pdf(seed_build: dict[str, dict[str, Output]]) -
         # Every figure has a text alternative.
         for element in tree.elements:
             if element.role == "Figure":
-                assert text_of(element, tree).strip(), f"{where}: Figure without /Alt"
+                assert alternative_text(element).strip(), f"{where}: Figure without /Alt"
 
         # Headings start at H1 and never skip a level on the way down.
         levels = [int(role[1]) for role in roles if re.fullmatch(r"H[1-6]", role)]
         assert levels and levels[0] == 1, f"{where}: {levels}"
-        for before, after in zip(levels, levels[1:], strict=False):
+        for before, after in itertools.pairwise(levels):
             assert after <= before + 1, f"{where}: heading H{before} followed by H{after}"
 
         # Every link annotation says where it goes.
@@ -175,6 +175,7 @@ def test_page_furniture_is_artifact(seed_build: dict[str, dict[str, Output]]) ->
     """Running header, organisation and "Page X of Y" print on every handout page but
     are /Artifact /Pagination, never part of the text a screen reader reads."""
     for audience, documents in seed_build.items():
+        marked = bool(load_audience(TEMPLATES, audience).config.marking)
         pdf = pikepdf.open(documents["handout"].path)
         for number, page in enumerate(pdf.pages, start=1):
             furniture = [
@@ -184,7 +185,7 @@ def test_page_furniture_is_artifact(seed_build: dict[str, dict[str, Output]]) ->
             ]
             # The organisation and the page number on every page, the running title and
             # the marking (if any) from page 2.
-            expected = 2 if number == 1 else 3 + bool(load_audience(TEMPLATES, audience).config.marking)
+            expected = 2 if number == 1 else 3 + marked
             assert len(furniture) >= expected, f"{audience} handout page {number}: {furniture}"
 
 
