@@ -13,7 +13,7 @@ from typing import Any
 
 from briefgen.errors import BriefgenError
 from briefgen.render_html import Fit
-from briefgen.write_pdf import LaidOut
+from briefgen.typeset import LaidOut
 
 TIGHT_SPACING = 0.8
 TIGHT_SPACING_GAIN_PT = 0.25

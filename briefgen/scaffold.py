@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 
-from briefgen.errors import UsageError, display_path
+from briefgen.errors import CommandLineError, display_path
 from briefgen.output import write_atomically
-from briefgen.paths import BRIEFING_FILE
+from briefgen.paths import BRIEFING_FILE, BRIEFING_NAME, BRIEFING_NAME_RULE
 
 SCHEMA_PATH = Path("schema") / "briefing.schema.json"
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 TEMPLATE = """\
 # yaml-language-server: $schema={schema}
@@ -62,12 +60,12 @@ def write_schema(root: Path) -> Path:
 
 def new_briefing(content: Path, slug: str, root: Path, today: str) -> Path:
     """Create content/<slug>/briefing.yaml, pointing at the schema; never overwrites."""
-    if not SLUG.fullmatch(slug):
-        raise UsageError(f'briefing name "{slug}" must be lower-case letters, digits and -')
+    if not BRIEFING_NAME.fullmatch(slug):
+        raise CommandLineError(f'briefing name "{slug}" must be {BRIEFING_NAME_RULE}')
     folder = content / slug
     target = folder / BRIEFING_FILE
     if target.exists():
-        raise UsageError(f"{display_path(target)} already exists; pick another name")
+        raise CommandLineError(f"{display_path(target)} already exists; pick another name")
     schema = Path(os.path.relpath((root / SCHEMA_PATH).resolve(), folder.resolve()))
     # Quoted: a JSON string is a valid YAML double-quoted scalar, so `briefgen new 2024`
     # (or `null`, `true`) still writes a string title rather than a number or null.

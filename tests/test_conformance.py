@@ -17,7 +17,7 @@ import pikepdf
 import pytest
 
 from briefgen.audience import load_audience
-from briefgen.build import Output
+from briefgen.build import DocumentResult as Output
 from briefgen.conformance import PDF_STANDARDS, combination_problem, pdf_variant
 from briefgen.errors import BriefgenError
 from tests.conftest import TEMPLATES

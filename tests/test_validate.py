@@ -66,3 +66,13 @@ def test_several_errors_are_all_reported_in_order(tmp_path: Path) -> None:
     text = text.replace("  - claim: Something is true.", "  - claim: [a]")
     errors = errors_for(tmp_path, text)
     assert [e.line for e in errors] == [2, 11]
+
+
+def test_misspelt_key_through_a_merge_key_points_at_where_it_was_written(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        'key_facts:\n  - figure: "42"\n    label: The answer\n    source: {paragraph: 1}\n',
+        'defaults: &d {figure: "1", labell: x, source: {paragraph: 1}}\nkey_facts:\n  - <<: *d\n',
+    )
+    errors = errors_for(tmp_path, text)
+    assert [(e.line, e.column) for e in errors] == [(6, 1), (6, 28)]
+    assert 'unknown key "labell". Did you mean "label"?' in errors[1].message

@@ -17,9 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from briefgen.cli import main
 from briefgen.watch import PdfRebuilder
-from tests.conftest import ROOT, SEED, TEMPLATES
+from tests.conftest import ROOT, SEED, TEMPLATES, run_cli
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -117,21 +116,16 @@ def test_preview_answers_nul_bytes_and_long_names_without_crashing(
     assert "Traceback" not in (project / "watch.log").read_text()
 
 
-def test_port_in_use_is_a_usage_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_port_in_use_is_a_usage_error(tmp_path: Path) -> None:
     shutil.copytree(TEMPLATES, tmp_path / "templates")
     shutil.copytree(SEED, tmp_path / "content" / SLUG)
-    monkeypatch.chdir(tmp_path)
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        monkeypatch.setattr(sys, "argv", ["briefgen", "watch", "--port", str(port)])
-        with pytest.raises(SystemExit) as exit_info:
-            main()
-    assert exit_info.value.code == 2
-    err = capsys.readouterr().err
+        result = run_cli("watch", "--port", str(port), cwd=tmp_path)
+    assert result.exit_code == 2
+    err = result.stderr
     assert err.count("\n") == 1, err
     assert f"port {port} is already in use" in err and "--port" in err, err
 

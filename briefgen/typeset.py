@@ -163,14 +163,14 @@ def shared_font_config() -> Any:
     return _font_config
 
 
-def warm_up(stylesheet: Path, allowed_roots: list[Path]) -> None:
-    """Load the fonts of `stylesheet` into the shared configuration, e.g. before forking."""
+def warm_up(font_faces: str, allowed_roots: list[Path]) -> None:
+    """Load the `@font-face` rules into the shared configuration, e.g. before forking."""
     from weasyprint import CSS
 
     log = ResourceLog()
     with collect_engine_warnings(log):
         CSS(
-            filename=str(stylesheet),
+            string=font_faces,
             font_config=shared_font_config(),
             url_fetcher=make_fetcher(allowed_roots, log),
         )
