@@ -11,6 +11,7 @@ it does not do are done here, in the one place that touches its tagging internal
   Generated margin text becomes `/Artifact` marked content; a running element (real HTML
   moved into the margin, like the brief's source line) joins the tree at the end of its page.
   Images with `alt=""` (decorative) become artifacts too.
+- **Header scope.** `<th scope="col">` and `scope="row"` become the `/Scope` attribute.
 - **Languages.** Every structure element whose HTML element has a `lang` different from
   the language it inherits gets its own `/Lang`.
 """
@@ -165,7 +166,10 @@ def _tagger(original: Any) -> Any:
             make_artifacts([box], pdf, page_number, nums, tags, "Layout")
             return
         language = own_language(box)
+        scope = HEADER_SCOPES.get(box.element.get("scope", "")) if box.element_tag == "th" else None
         for element in original(box, parent, pdf, page_number, nums, annotations, tags):
+            if scope and element.get("S") == "/TH":
+                element["A"]["Scope"] = scope
             if language and "Lang" not in element:
                 # Elements passed up from `html` and `body` (which make none of their own)
                 # keep the language they set. Parents are finished after their children, so
@@ -177,6 +181,10 @@ def _tagger(original: Any) -> Any:
             yield element
 
     return build
+
+
+HEADER_SCOPES = {"col": "/Column", "colgroup": "/Column", "row": "/Row", "rowgroup": "/Row"}
+"""HTML `<th scope>` as the PDF table attribute /Scope, which WeasyPrint 70 does not write."""
 
 
 def descendants(box: Any) -> Iterator[Any]:

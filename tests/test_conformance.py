@@ -167,7 +167,7 @@ def test_structure_tree_of_every_pdf(seed_build: dict[str, dict[str, Output]]) -
         for role in ("L", "LI", "LBody", "P", "H1", "H2"):
             assert role in roles, f"{where}: no {role}"
         if output.kind == "handout":
-            for role in ("Sect", "Link", "Figure", "H3"):
+            for role in ("Sect", "Link", "H3"):
                 assert role in roles, f"{where}: no {role}"
 
 
