@@ -29,13 +29,14 @@ from tests.conftest import SEED, TEMPLATES
 
 MINI = """title: A minimal briefing
 date: 2026-01-02
-source:
-  title: The article
+sources:
+  - id: article
+    title: The article
 summary: {summary}
 key_facts:
   - figure: "42"
     label: The answer
-    source: {{paragraph: 1}}
+    source: {{locator: {{paragraph: 1}}}}
 argument:
   - claim: Something is true.
 """
@@ -87,9 +88,9 @@ def briefing(**prose: str) -> Briefing:
     data: dict[str, Any] = {
         "title": "T",
         "date": "2026-01-02",
-        "source": {"title": "A"},
+        "sources": [{"id": "a", "title": "A"}],
         "summary": "S",
-        "key_facts": [{"figure": "1", "label": "L", "source": {"paragraph": 1}}],
+        "key_facts": [{"figure": "1", "label": "L", "source": {"locator": {"paragraph": 1}}}],
         "argument": [{"claim": "C"}],
     }
     data.update(prose)
@@ -287,7 +288,7 @@ def test_markdown_image_outside_is_one_located_error(tmp_path: Path) -> None:
     with pytest.raises(BriefgenError) as info:
         build(folder, tmp_path / "out")
     text = str(info.value)
-    assert "\n" not in text and ":5:" in text and "in summary" in text and "outside" in text
+    assert "\n" not in text and ":6:" in text and "in summary" in text and "outside" in text
 
 
 # --- 5 and 6. Atomic and reproducible output ---------------------------------------------
