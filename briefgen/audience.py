@@ -187,14 +187,6 @@ class AudienceConfig(Strict):
     labels: Labels
     brief: BriefSettings
     handout: HandoutSettings
-    pdf_standard: PdfStandard | list[PdfStandard] = Field(
-        description="`ua-1` (accessible), a PDF/A level such as `a-3b`, or a list of both."
-    )
-
-    @property
-    def pdf_standards(self) -> list[str]:
-        standard = self.pdf_standard
-        return [standard] if isinstance(standard, str) else list(standard)
     marking_scale: list[Text] = Field(
         min_length=1, max_length=20, description="Handling markings, lowest first."
     )
@@ -203,6 +195,14 @@ class AudienceConfig(Strict):
     )
     stamps: StampSettings
     pack: PackSettings
+    pdf_standard: PdfStandard | list[PdfStandard] = Field(
+        description="`ua-1` (accessible), a PDF/A level such as `a-3b`, or a list of both."
+    )
+
+    @property
+    def pdf_standards(self) -> list[str]:
+        standard = self.pdf_standard
+        return [standard] if isinstance(standard, str) else list(standard)
 
     def marking_rank(self, marking: str) -> int:
         """The position of `marking` on the scale; higher is more restricted."""
