@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, StringConstraints
 from ruamel.yaml.comments import CommentedMap
 
+from briefgen.conformance import PdfStandard, combination_problem
 from briefgen.documents import HandoutSection
 from briefgen.errors import CommandLineError, did_you_mean
 from briefgen.load import LoadedYaml, load_yaml
@@ -209,6 +210,14 @@ class AudienceConfig(Strict):
     stamps: StampSettings
     pack: PackSettings
     qr: QrSettings
+    pdf_standard: PdfStandard | list[PdfStandard] = Field(
+        description="`ua-1` (accessible), a PDF/A level such as `a-3b`, or a list of both."
+    )
+
+    @property
+    def pdf_standards(self) -> list[str]:
+        standard = self.pdf_standard
+        return [standard] if isinstance(standard, str) else list(standard)
 
     def marking_rank(self, marking: str) -> int:
         """The position of `marking` on the scale; higher is more restricted."""
@@ -259,6 +268,9 @@ def load_audience(templates: Path, name: str) -> Audience:
         raise own.error(
             ("brief", "min_body_size_pt"), "min_body_size_pt must not exceed body_size_pt"
         )
+    problem = combination_problem(config.pdf_standards)
+    if problem:
+        raise own.error(("pdf_standard",), f"pdf_standard: {problem}")
     check_marking_scale(config, own)
     search_path = (folder, base_folder(templates), templates)
     return Audience(name, folder, config, search_path, (base, own))
