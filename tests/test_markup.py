@@ -19,6 +19,7 @@ from ruamel.yaml import YAML
 
 from briefgen.audience import load_audience
 from briefgen.build import BuildOptions, build_briefing
+from briefgen.documents import DOCUMENT_KINDS
 from briefgen.markup import (
     ALLOWED_ATTRIBUTE_VALUES,
     ALLOWED_ATTRIBUTES,
@@ -141,7 +142,7 @@ def test_plain_text_is_text_not_escaped_html(text: str) -> None:
 def field_values(payload: str) -> dict[str, Any]:
     """A briefing with the payload in every field that the templates print."""
     prose = f"Prose {payload} with *{payload}*, `[^{payload}]` and a note[^n].\n\n[^n]: {payload}"
-    source = {"paragraph": 1, "quote": payload}
+    source = {"quote": payload, "locator": {"paragraph": 1}}
     return {
         "title": payload,
         "subtitle": payload,
@@ -167,9 +168,22 @@ def field_values(payload: str) -> dict[str, Any]:
         "timeline": [{"when": payload[:40], "event": payload, "source": source}],
         "what_to_watch": [prose],
         "questions": [prose],
-        "quotes": [{"text": payload, "source": source}],
+        "quotes": [
+            {"text": payload, "speaker": {"name": payload, "role": payload}, "source": source}
+        ],
         "glossary": [{"term": payload, "definition": prose}],
-        "source": {"title": payload, "author": payload, "publication": payload},
+        "sources": [
+            {
+                "id": "a",
+                "title": payload,
+                "authors": [{"name": payload, "affiliation": payload}],
+                "container": payload,
+                "publisher": payload,
+                "licence": payload,
+            }
+        ],
+        "recommendations": [{"text": prose, "addressee": payload, "source": source}],
+        "implications": [{"text": prose, "short": prose}],
         "further_reading": [{"title": payload, "note": prose}],
     }
 
@@ -182,9 +196,9 @@ def test_every_field_of_both_documents_keeps_to_the_template_elements(
     renderer = TemplateRenderer(load_audience(TEMPLATES, audience))
     harmless = Briefing.model_validate(field_values("harmless words"))
     hostile = Briefing.model_validate(field_values(payload))
-    for kind in ("brief", "handout"):
-        expected = Elements(renderer.render(kind, harmless)).found  # type: ignore[arg-type]
-        found = Elements(renderer.render(kind, hostile)).found  # type: ignore[arg-type]
+    for kind in DOCUMENT_KINDS:
+        expected = Elements(renderer.render(kind, harmless)).found
+        found = Elements(renderer.render(kind, hostile)).found
         for tag in ("style", "script", "link", "meta", "base", "iframe", "object", "svg"):
             assert sum(t == tag and n is None for t, n, _ in found) == sum(
                 t == tag and n is None for t, n, _ in expected
