@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass
 from html import escape, unescape
+from html.parser import HTMLParser
 
 import markdown
 import nh3
@@ -145,6 +147,40 @@ def sanitize(html: str, note_numbers: range = range(0)) -> str:
     )
 
 
+DECORATIVE = "decorative"
+"""The image title that marks an image as carrying no information: `![](x.png "decorative")`."""
+_DECORATIVE_IMAGE = re.compile(r'(<img\b[^>]*?)\s+title="decorative"', re.I)
+
+
+@dataclass(frozen=True)
+class Image:
+    src: str
+    alt: str
+    decorative: bool
+
+
+class _ImageFinder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.images: list[Image] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "img":
+            values = {name: value or "" for name, value in attrs}
+            title = values.get("title", "").strip().casefold()
+            self.images.append(
+                Image(values.get("src", ""), values.get("alt", ""), title == DECORATIVE)
+            )
+
+
+def images_in(text: str) -> list[Image]:
+    """The images a Markdown field shows, with their alt text, as it would render."""
+    finder = _ImageFinder()
+    finder.feed(_markdown(text))
+    finder.close()
+    return finder.images
+
+
 def _markdown(text: str) -> str:
     html = markdown.markdown(
         text,
@@ -227,7 +263,8 @@ def render_markdown(text: str, notes: Notes | None = None, inline: bool = False)
         return f"{_TOKEN}{len(order) - 1}{_TOKEN}"
 
     body = _FOOTNOTE_REF.sub(placeholder, body)
-    html = _markdown(body)
+    # A decorative image keeps empty alt text and loses the marker title.
+    html = _DECORATIVE_IMAGE.sub(r"\1", _markdown(body))
     first_number = len(notes.items) + 1 if notes is not None else 1
     numbers: dict[str, int] = {}
 
