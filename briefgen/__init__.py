@@ -1,6 +1,6 @@
 """briefgen: printable policy briefs and handouts from one structured content file.
 
-The pipeline is load → validate → render_html → write_pdf; `build.build_briefing`
+The pipeline is load → validate → render_html → typeset; `build.build_briefing`
 runs it for one briefing and one audience.
 """
 

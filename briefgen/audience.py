@@ -10,29 +10,51 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 from ruamel.yaml.comments import CommentedMap
 
-from briefgen.errors import UsageError, did_you_mean
+from briefgen.conformance import PdfStandard, combination_problem
+from briefgen.documents import HandoutSection
+from briefgen.errors import CommandLineError, did_you_mean
 from briefgen.load import LoadedYaml, load_yaml
-from briefgen.paths import AUDIENCES_FOLDER, BASE_FOLDER, CONFIG_NAME, audience_names
-from briefgen.schema import Strict, Text
+from briefgen.paths import CONFIG_NAME, audience_folder, audience_names, base_folder
+from briefgen.schema import LanguageTag, Strict, Text, Url
 from briefgen.validate import validate_model
 
 Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
 FontFamily = Literal["Noto Serif", "Noto Sans"]
-HandoutSection = Literal[
-    "summary",
-    "key_facts",
-    "argument",
-    "background",
-    "timeline",
-    "quotes",
-    "what_to_watch",
-    "questions",
-    "glossary",
-    "sources",
-]
+
+
+DATE_PLACEHOLDERS = ("day", "month", "year")
+
+
+def closed_date_format(text: str) -> str:
+    """Only bare `{day}`, `{month}` and `{year}`: str.format would otherwise reach into
+    Python objects (`{day.__class__}`) or pad without bound (`{day:>1000000}`)."""
+    import string
+
+    try:
+        fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(text)]
+    except ValueError:
+        raise ValueError(
+            "has an unmatched { or }; write {day}, {month} and {year}, and {{ or }} for a brace"
+        ) from None
+    for name, spec, conversion in fields:
+        if name is not None and (name not in DATE_PLACEHOLDERS or spec or conversion):
+            shown = (
+                "{"
+                + name
+                + (f"!{conversion}" if conversion else "")
+                + (f":{spec}" if spec else "")
+                + "}"
+            )
+            raise ValueError(
+                f'has "{shown[:40]}"; only {{day}}, {{month}} and {{year}} are allowed, as they are'
+            )
+    return text
+
+
+DateFormat = Annotated[Text, AfterValidator(closed_date_format)]
 
 
 class Organisation(Strict):
@@ -83,6 +105,7 @@ class Labels(Strict):
     reference: Text
     more_in_handout: Text
     source_note: Text
+    scan_links: Text
 
 
 class BriefSettings(Strict):
@@ -110,6 +133,68 @@ class HandoutSettings(Strict):
     sections: list[HandoutSection] = Field(min_length=1)
 
 
+class StampSettings(Strict):
+    """Marks laid over printed pages: copy control, draft, embargo and the version line.
+
+    Each text is a format string; `{copy}`, `{copies}`, `{name}`, `{when}`, `{date}` and
+    `{commit}` are filled in where the text names them.
+    """
+
+    numbered_copy: Text = Field(description="Numbered copies, with {copy} and {copies}.")
+    named_copy: Text = Field(description="Named copies, with {name}, {copy} and {copies}.")
+    recipient_watermark: bool = Field(
+        description="Also print the recipient's name as a light diagonal watermark."
+    )
+    draft: Text = Field(description="The watermark of a --draft build.")
+    embargo: Text = Field(description="With {when}: the embargo's date and time.")
+    version_line: bool = Field(description="Print the build date and git commit on every page.")
+    version: Text = Field(description="The version line outside a git checkout, with {date}.")
+    version_with_commit: Text = Field(description="In a git checkout, with {date} and {commit}.")
+
+
+class QrSettings(Strict):
+    """Small QR codes on the brief that open its online edition and its sources."""
+
+    brief: bool = Field(description="Print the codes on the brief.")
+    sources: bool = Field(description="A code for each source and further reading with a URL.")
+    max_codes: int = Field(ge=0, le=8)
+    online_edition: Url | None = Field(
+        description="The online edition when the briefing names none; {reference} is "
+        "replaced by the briefing's reference."
+    )
+    online_edition_caption: Text
+
+
+class PackLabels(Strict):
+    """Every fixed word a meeting pack prints."""
+
+    meeting_pack: Text
+    agenda: Text
+    item: Text
+    time: Text
+    presenter: Text
+    subject: Text
+    page: Text
+    no_papers: Text
+    date: Text
+    place: Text
+    chair: Text
+    attendees: Text
+    distribution: Text
+    blank_page: Text
+    pack_page: Text = Field(description="With {page} and {pages}.")
+
+
+class PackSettings(Strict):
+    content_scale: float = Field(
+        ge=0.8,
+        le=1.0,
+        description="Each document's pages are scaled by this to free the bands where the "
+        "pack prints its banner, item label and page numbers.",
+    )
+    labels: PackLabels
+
+
 class AudienceConfig(Strict):
     description: Text
     page_size: Literal["A4", "Letter"]
@@ -117,12 +202,33 @@ class AudienceConfig(Strict):
     organisation: Organisation
     palette: Palette
     fonts: Fonts
-    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
-    date_format: Text = Field(description="With {day}, {month} and {year}.")
+    language: LanguageTag
+    date_format: DateFormat = Field(description="With {day}, {month} and {year}, and nothing else.")
     months: list[Text] = Field(min_length=12, max_length=12)
     labels: Labels
     brief: BriefSettings
     handout: HandoutSettings
+    marking_scale: list[Text] = Field(
+        min_length=1, max_length=20, description="Handling markings, lowest first."
+    )
+    marking_level: Text | None = Field(
+        description="This audience's handling marking, one of marking_scale (null: none)."
+    )
+    stamps: StampSettings
+    pack: PackSettings
+    qr: QrSettings
+    pdf_standard: PdfStandard | list[PdfStandard] = Field(
+        description="`ua-1` (accessible), a PDF/A level such as `a-3b`, or a list of both."
+    )
+
+    @property
+    def pdf_standards(self) -> list[str]:
+        standard = self.pdf_standard
+        return [standard] if isinstance(standard, str) else list(standard)
+
+    def marking_rank(self, marking: str) -> int:
+        """The position of `marking` on the scale; higher is more restricted."""
+        return self.marking_scale.index(marking)
 
 
 @dataclass(frozen=True)
@@ -132,7 +238,7 @@ class Audience:
     config: AudienceConfig
     search_path: tuple[Path, ...]
     """Template folders, most specific first: the audience, then base, then the root."""
-    sources: tuple[LoadedYaml, ...] = ()
+    config_files: tuple[LoadedYaml, ...] = ()
     """The config files it was built from, base first, for checks that report lines."""
 
     def format_date(self, value: Any) -> str:
@@ -151,11 +257,11 @@ def load_audience(templates: Path, name: str) -> Audience:
     names = audience_names(templates)
     if name not in names:
         listing = ", ".join(names) or "none (create one with `briefgen new-audience NAME`)"
-        raise UsageError(
+        raise CommandLineError(
             f'unknown audience "{name}".{did_you_mean(name, names)} Audiences: {listing}'
         )
-    folder = templates / AUDIENCES_FOLDER / name
-    base = base_config(templates / BASE_FOLDER / CONFIG_NAME)
+    folder = audience_folder(templates, name)
+    base = base_config(base_folder(templates) / CONFIG_NAME)
     own = load_yaml(folder / CONFIG_NAME, "audience config")
     # Only the audience's own keys can now be wrong, so errors point into its file.
     config = validate_model(LoadedYaml(own.path, deep_merge(base.data, own.data)), AudienceConfig)
@@ -169,8 +275,30 @@ def load_audience(templates: Path, name: str) -> Audience:
         raise own.error(
             ("brief", "min_body_size_pt"), "min_body_size_pt must not exceed body_size_pt"
         )
-    search_path = (folder, templates / BASE_FOLDER, templates)
+    problem = combination_problem(config.pdf_standards)
+    if problem:
+        raise own.error(("pdf_standard",), f"pdf_standard: {problem}")
+    check_marking_scale(config, own)
+    search_path = (folder, base_folder(templates), templates)
     return Audience(name, folder, config, search_path, (base, own))
+
+
+def check_marking_scale(config: AudienceConfig, own: LoadedYaml) -> None:
+    """The scale names each marking once, and the audience's level is on it."""
+    scale = config.marking_scale
+    repeated = next((m for i, m in enumerate(scale) if m in scale[:i]), None)
+    if repeated is not None:
+        raise own.error(
+            ("marking_scale", scale.index(repeated, scale.index(repeated) + 1)),
+            f'"{repeated}" is on the marking scale twice; list each marking once, lowest first',
+        )
+    level = config.marking_level
+    if level is not None and level not in scale:
+        raise own.error(
+            ("marking_level",),
+            f'marking_level "{level}" is not on the marking scale.{did_you_mean(level, scale)} '
+            f"Scale, lowest first: {', '.join(scale)}",
+        )
 
 
 _base_configs: dict[tuple[Path, int, int], LoadedYaml] = {}

@@ -1,4 +1,4 @@
-"""The pipeline for one briefing and one audience: load → validate → render_html → write_pdf."""
+"""The pipeline for one briefing and one audience: load → validate → render_html → typeset."""
 
 from __future__ import annotations
 
@@ -11,19 +11,22 @@ from pathlib import Path
 from typing import Any
 
 from briefgen.audience import Audience
-from briefgen.errors import BriefgenError
+from briefgen.documents import DOCUMENT_KINDS, DocumentKind
+from briefgen.errors import BriefgenError, CommandLineError
 from briefgen.fit import fit_brief
+from briefgen.fonts import font_face_css
 from briefgen.glyphs import check_audience_glyphs, check_briefing_glyphs
 from briefgen.incremental import Job
 from briefgen.load import LoadedYaml, Location, strings_in
 from briefgen.output import write_atomically
+from briefgen.paths import audience_folder
 from briefgen.render_html import TemplateRenderer
-from briefgen.schema import Briefing, DocumentKind
-from briefgen.summary import Output
+from briefgen.schema import Briefing
+from briefgen.summary import DocumentResult
+from briefgen.typeset import LaidOut, lay_out, pdf_bytes, warm_up
 from briefgen.validate import load_briefing
-from briefgen.write_pdf import LaidOut, lay_out, pdf_bytes, warm_up
 
-__all__ = ["BuildOptions", "Output", "build_briefing", "build_document", "run_jobs"]
+__all__ = ["BuildOptions", "DocumentResult", "build_briefing", "build_document", "run_jobs"]
 
 
 @dataclass(frozen=True)
@@ -66,14 +69,14 @@ def make_renderer(audience: Audience, templates: Path) -> TemplateRenderer:
 
 def build_briefing(
     folder: Path, audience: Audience, options: BuildOptions, known_audiences: list[str]
-) -> list[Output]:
+) -> list[DocumentResult]:
     """Build brief and handout of one briefing for one audience; returns what was written."""
     briefing, loaded = load_briefings([folder], known_audiences, options.templates)[folder]
     inputs = Inputs(folder, briefing, loaded, audience, make_renderer(audience, options.templates))
-    return [build_document(inputs, kind, options) for kind in ("brief", "handout")]
+    return [build_document(inputs, kind, options) for kind in DOCUMENT_KINDS]
 
 
-def build_document(inputs: Inputs, kind: DocumentKind, options: BuildOptions) -> Output:
+def build_document(inputs: Inputs, kind: DocumentKind, options: BuildOptions) -> DocumentResult:
     """Build one document; brief and handout are independent so they can run in parallel."""
     started = time.perf_counter()
     folder, briefing, loaded = inputs.folder, inputs.briefing, inputs.loaded
@@ -82,23 +85,15 @@ def build_document(inputs: Inputs, kind: DocumentKind, options: BuildOptions) ->
     allowed = [options.templates, folder]
 
     def lay_out_here(html: str) -> LaidOut:
-        return lay_out(html, folder, allowed)
+        return lay_out(html, folder, allowed, audience.config.pdf_standards)
 
     if kind == "handout":
         html = renderer.render("handout", briefing)
         laid_out = lay_out_here(html)
         return emit(
-            folder.name,
-            audience.name,
-            "handout",
-            laid_out,
-            html,
-            "",
-            target,
-            loaded,
-            options,
+            folder.name, audience.name, "handout", laid_out, html, "", target, loaded, options,
             started,
-        )
+        )  # fmt: skip
 
     fitted = fit_brief(
         briefing,
@@ -109,17 +104,9 @@ def build_document(inputs: Inputs, kind: DocumentKind, options: BuildOptions) ->
         stylesheets=renderer.stylesheet_paths("brief"),
     )
     return emit(
-        folder.name,
-        audience.name,
-        "brief",
-        fitted.laid_out,
-        fitted.html,
-        fitted.describe(),
-        target,
-        loaded,
-        options,
-        started,
-    )
+        folder.name, audience.name, "brief", fitted.laid_out, fitted.html, fitted.describe(),
+        target, loaded, options, started,
+    )  # fmt: skip
 
 
 # What forked workers inherit: set in the parent just before the pool starts, so the
@@ -127,13 +114,13 @@ def build_document(inputs: Inputs, kind: DocumentKind, options: BuildOptions) ->
 _shared: dict[str, Any] = {}
 
 
-def _run_job(index: int) -> tuple[int, Output | None, tuple[Any, ...] | None]:
+def _run_job(index: int) -> tuple[int, DocumentResult | None, tuple[Any, ...] | None]:
     """Build job `index` in a worker; user errors come back as data, since they do not pickle."""
     job: Job = _shared["jobs"][index]
     try:
         output = build_document(
             _shared["inputs"][job.folder, job.audience],
-            job.kind,  # type: ignore[arg-type]
+            job.kind,
             _shared["options"],
         )
     except BriefgenError as exc:
@@ -151,8 +138,8 @@ def run_jobs(
     options: BuildOptions,
     known: list[str],
     workers: int,
-    on_done: Callable[[Job, Output], None],
-) -> list[Output]:
+    on_done: Callable[[Job, DocumentResult], None],
+) -> list[DocumentResult]:
     """Build `jobs`, in a fork pool when there is more than one job and core.
 
     WeasyPrint is imported, the fonts loaded, the briefings read and the templates
@@ -160,10 +147,10 @@ def run_jobs(
     copy-on-write. Briefs, laid out several times by the fit ladder, start first.
     """
     # Imported and given the shipped fonts once, inherited by every worker.
-    warm_up(options.templates / "base" / "css" / "fonts.css", [options.templates])
+    warm_up(font_face_css(options.templates), [options.templates])
 
     order = sorted(range(len(jobs)), key=lambda i: jobs[i].kind != "brief")
-    outputs: list[Output | None] = [None] * len(jobs)
+    outputs: list[DocumentResult | None] = [None] * len(jobs)
     try:
         briefings = load_briefings(sorted({job.folder for job in jobs}), known, options.templates)
         renderers = {
@@ -180,9 +167,8 @@ def run_jobs(
         for index, output, error in _results(order, workers):
             if error is not None:
                 message, path, line, column, code = error
-                failure = BriefgenError(message, path, line, column)
-                failure.exit_code = code
-                raise failure
+                kind = CommandLineError if code == CommandLineError.exit_code else BriefgenError
+                raise kind(message, path, line, column)
             assert output is not None
             outputs[index] = output
             on_done(jobs[index], output)
@@ -197,7 +183,7 @@ def _quiet_collector() -> None:
 
 def _results(
     order: list[int], workers: int
-) -> Iterator[tuple[int, Output | None, tuple[Any, ...] | None]]:
+) -> Iterator[tuple[int, DocumentResult | None, tuple[Any, ...] | None]]:
     workers = min(workers, len(order))
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         yield from map(_run_job, order)
@@ -226,7 +212,7 @@ def emit(
     loaded: LoadedYaml,
     options: BuildOptions,
     started: float,
-) -> Output:
+) -> DocumentResult:
     """Make the PDF, check everything the engine refused or warned about, then write.
 
     The PDF is generated before the checks because writing it fetches attachments and
@@ -242,7 +228,7 @@ def emit(
             raise BriefgenError(
                 f"[{audience}/{kind}] a template or stylesheet asked for {url[:80]}, which was "
                 f"refused ({reason}); templates may use files under templates/ only",
-                options.templates / "audiences" / audience,
+                audience_folder(options.templates, audience),
             )
         raise loaded.error(
             location,
@@ -259,7 +245,7 @@ def emit(
     write_atomically(target / f"{kind}.html", html.encode("utf-8"))
     write_atomically(pdf_path, data)
     size = len(data)
-    return Output(
+    return DocumentResult(
         slug,
         audience,
         kind,

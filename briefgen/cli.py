@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from briefgen.errors import BriefgenError, UsageError, display_path
-from briefgen.paths import AUDIENCES_FOLDER, audience_names, find_briefings
-from briefgen.summary import Output, summary_table
+from briefgen.errors import CommandLineError, Interrupted, display_path
+from briefgen.paths import (
+    AUDIENCES_FOLDER,
+    BRIEFING_FILE,
+    NAME_RULE,
+    audience_folder,
+    audience_names,
+    find_briefings,
+    is_name,
+)
+from briefgen.summary import DocumentResult, summary_table
 
 if TYPE_CHECKING:
     from briefgen.incremental import Job
@@ -24,7 +31,17 @@ folder_paths = click.argument(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class BriefgenGroup(click.Group):
+    """click's group, with Ctrl-C reported as "interrupted" and exit status 130."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise Interrupted() from None
+
+
+@click.group(cls=BriefgenGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="briefgen")
 @click.option(
     "--templates",
@@ -53,7 +70,7 @@ def _audiences(ctx: click.Context) -> list[str]:
 def _audience_list(templates: Path) -> list[str]:
     names = audience_names(templates)
     if not names:
-        raise UsageError(
+        raise CommandLineError(
             f"no audiences in {display_path(templates / AUDIENCES_FOLDER)}; run from the project "
             "folder or pass --templates"
         )
@@ -120,7 +137,7 @@ def run_build(
     force: bool = False,
     workers: int | None = None,
     progress: bool = True,
-) -> list[Output]:
+) -> list[DocumentResult]:
     """Plan with the manifest, build what is stale in parallel, and record the results."""
     from briefgen.incremental import Manifest, default_workers, plan
 
@@ -150,7 +167,7 @@ def run_build(
         )
     done = 0
 
-    def on_done(job: Job, output: Output) -> None:
+    def on_done(job: Job, output: DocumentResult) -> None:
         nonlocal done
         done += 1
         manifest.record(job, output)
@@ -162,6 +179,55 @@ def run_build(
     finally:
         manifest.save()
     return sorted(fresh + built, key=lambda o: (o.slug, o.audience, o.kind))
+
+
+@cli.command()
+@click.argument("meeting_file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option(
+    "--out", type=click.Path(path_type=Path, file_okay=False), default="build", show_default=True
+)
+@click.option("--copies", type=click.IntRange(0, 500), default=None, help="Numbered copies.")
+@click.option(
+    "--recipient",
+    "--recipients",
+    "recipients",
+    multiple=True,
+    metavar="NAME",
+    help="A named copy (repeatable). Default: the meeting file's recipients.",
+)
+@click.option("--draft", is_flag=True, help="Print a DRAFT watermark on every page.")
+@click.option("--embargo", metavar='"YYYY-MM-DD HH:MM"', help="Print an embargo on every page.")
+@click.option("--strict", is_flag=True, help="Fail on any WeasyPrint warning.")
+@click.option("--force", is_flag=True, help="Rebuild the documents even if up to date.")
+@click.pass_context
+def pack(
+    ctx: click.Context,
+    meeting_file: Path,
+    out: Path,
+    copies: int | None,
+    recipients: tuple[str, ...],
+    draft: bool,
+    embargo: str | None,
+    strict: bool,
+    force: bool,
+) -> None:
+    """Assemble build/meetings/NAME/pack.pdf, and its copies, from meetings/NAME.yaml."""
+    from briefgen.pack import PackOptions, make_pack
+    from briefgen.stamp import Stamps, parse_embargo
+
+    stamps = Stamps(draft=draft, embargo=parse_embargo(embargo) if embargo else None)
+    written = make_pack(
+        meeting_file,
+        ctx.obj["templates"],
+        ctx.obj["content"],
+        out,
+        PackOptions(copies, recipients, stamps),
+        lambda folders, audience: run_build(
+            ctx.obj["templates"], ctx.obj["content"], folders, [audience], out, strict, force
+        ),
+    )
+    for path in written:
+        click.echo(f"wrote {display_path(path)}")
 
 
 @cli.command()
@@ -180,7 +246,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...]) -> None:
     for folder in folders:
         _, loaded = load_briefing(folder, known)
         check_briefing_glyphs(loaded, ctx.obj["templates"])
-        click.echo(f"ok  {display_path(folder / 'briefing.yaml')}")
+        click.echo(f"ok  {display_path(folder / BRIEFING_FILE)}")
 
 
 @cli.command("audiences")
@@ -200,17 +266,15 @@ def list_audiences(ctx: click.Context) -> None:
 @click.pass_context
 def new_audience(ctx: click.Context, name: str, source: str) -> None:
     """Scaffold a new audience by copying an existing one, ready to edit."""
-    import re
-
     from briefgen.audience import load_audience
 
-    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name):
-        raise UsageError(f'audience name "{name}" must be lower-case letters, digits, - or _')
+    if not is_name(name):
+        raise CommandLineError(f'audience name "{name}" must be {NAME_RULE}')
     templates: Path = ctx.obj["templates"]
     original = load_audience(templates, source)
-    target = templates / AUDIENCES_FOLDER / name
+    target = audience_folder(templates, name)
     if target.exists():
-        raise UsageError(f"{display_path(target)} already exists; pick another name")
+        raise CommandLineError(f"{display_path(target)} already exists; pick another name")
     shutil.copytree(original.folder, target)
     click.echo(f"created {display_path(target)} from {source}; edit audience.yaml, then run")
     click.echo(f"  briefgen build --audience {name}")
@@ -234,10 +298,13 @@ def new_briefing(ctx: click.Context, slug: str) -> None:
 @cli.command("schema")
 @click.pass_context
 def write_schema(ctx: click.Context) -> None:
-    """Write the briefing JSON Schema to schema/briefing.schema.json for editors."""
+    """Write the briefing and meeting JSON Schemas to schema/ for editors."""
+    from briefgen.scaffold import MEETING_SCHEMA_PATH
     from briefgen.scaffold import write_schema as write
 
-    click.echo(f"wrote {display_path(write(Path(ctx.obj['templates']).parent))}")
+    root = Path(ctx.obj["templates"]).parent
+    click.echo(f"wrote {display_path(write(root))}")
+    click.echo(f"wrote {display_path(root / MEETING_SCHEMA_PATH)}")
 
 
 @cli.command()
@@ -265,17 +332,5 @@ def watch(
 
 
 def main() -> None:
-    try:
-        cli.main(standalone_mode=False)
-    except BriefgenError as exc:
-        click.echo(str(exc), err=True)
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("interrupted", err=True)
-        sys.exit(130)
+    """The installed `briefgen` command: click prints user errors as one line each."""
+    cli(prog_name="briefgen")

@@ -1,11 +1,18 @@
-"""The two kinds of failure: user errors (one clean line) and bugs (a traceback)."""
+"""The two kinds of failure: user errors (one clean line) and bugs (a traceback).
+
+User errors are click exceptions, so click's own standalone handling prints them and
+exits with their code; nothing in briefgen catches and re-prints them by hand.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import IO, Any
+
+import click
 
 
-class BriefgenError(Exception):
+class BriefgenError(click.ClickException):
     """A problem in something the user wrote: content, audience config or templates.
 
     Printed as ``path:line:col: message`` and exits 1. Anything else is a bug.
@@ -21,7 +28,6 @@ class BriefgenError(Exception):
         column: int | None = None,
     ) -> None:
         super().__init__(message)
-        self.message = message
         self.path = Path(path) if path is not None else None
         self.line = line
         self.column = column
@@ -40,11 +46,33 @@ class BriefgenError(Exception):
         where = self.location()
         return f"{where}: {self.message}" if where else self.message
 
+    def format_message(self) -> str:
+        return str(self)
 
-class UsageError(BriefgenError):
-    """The command line asked for something that does not exist: exits 2."""
+    def show(self, file: IO[Any] | None = None) -> None:
+        """The located line(s) alone: no "Error:" prefix, so editors can jump to them."""
+        click.echo(self.format_message(), file=file, err=file is None)
+
+
+class CommandLineError(BriefgenError):
+    """The command line asked for something that does not exist or cannot be: exits 2.
+
+    Not click's `UsageError`, which would print the command's usage above the line.
+    """
 
     exit_code = 2
+
+
+class Interrupted(click.ClickException):
+    """Ctrl-C: stop with the conventional exit status 130 and one word."""
+
+    exit_code = 130
+
+    def __init__(self) -> None:
+        super().__init__("interrupted")
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(self.message, file=file, err=file is None)
 
 
 def display_path(path: Path) -> str:

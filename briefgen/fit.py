@@ -27,15 +27,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from briefgen.documents import DocumentKind
 from briefgen.errors import BriefgenError
 from briefgen.page_boxes import RGBA, Fragment, Ink, PageView, page_views, root_element
-from briefgen.schema import (
-    ArgumentPoint,
-    Briefing,
-    DocumentKind,
-    KeyFact,
-    Tailored,
-)
+from briefgen.schema import ArgumentPoint, Briefing, KeyFact, Tailored
 
 if TYPE_CHECKING:
     from briefgen.audience import Audience
@@ -73,6 +68,8 @@ class ItemKind(StrEnum):
     TERM = "term"
     WATCH = "watch"
     QUESTION = "question"
+    RECOMMENDATION = "recommendation"
+    IMPLICATION = "implication"
 
 
 LISTS: dict[str, ItemKind] = {
@@ -83,6 +80,8 @@ LISTS: dict[str, ItemKind] = {
     "glossary": ItemKind.TERM,
     "what_to_watch": ItemKind.WATCH,
     "questions": ItemKind.QUESTION,
+    "recommendations": ItemKind.RECOMMENDATION,
+    "implications": ItemKind.IMPLICATION,
 }
 """Every tailorable list of a briefing, by field name."""
 
@@ -95,6 +94,8 @@ NOUNS = {
     ItemKind.TERM: "glossary entry",
     ItemKind.WATCH: "what-to-watch item",
     ItemKind.QUESTION: "question",
+    ItemKind.RECOMMENDATION: "recommendation",
+    ItemKind.IMPLICATION: "implication",
 }
 
 
@@ -745,7 +746,7 @@ OFF_PAGE_PROPERTIES = (
 def squash(text: str) -> str:
     """Text without white space, hyphens and quotes, so line breaks and typography don't
     matter; case-folded, since headings may be set in capitals."""
-    dropped = "-\u00ad\u2010\u2011'\"\u2018\u2019\u201c\u201d"
+    dropped = "-\u00ad\u2010\u2011\u200b\u2060'\"\u2018\u2019\u201c\u201d"
     kept = "".join(ch for ch in text if not ch.isspace() and ch not in dropped)
     # Capitals lose what case-folding can't restore (Azerbaijani İ/ı), so compare without
     # marks and dots.

@@ -2,7 +2,8 @@
 
 WeasyPrint never fails on a missing glyph: it falls back to whatever fonts the machine
 has, or prints tofu. So the output would depend on the machine. Instead, every string
-that can reach the page is checked against the cmaps of `templates/base/fonts/*.ttf`,
+that can reach the page is checked against the cmaps of the fonts in
+`templates/base/fonts` (the same files `briefgen/fonts.py` declares to WeasyPrint),
 and a character none of them covers is an error that names the character and the field.
 """
 
@@ -15,15 +16,12 @@ from pathlib import Path
 
 from briefgen.audience import Audience
 from briefgen.errors import BriefgenError
+from briefgen.fonts import FontFile, shipped_fonts
 from briefgen.load import LoadedYaml, Location, strings_in
-from briefgen.paths import BASE_FOLDER
 from briefgen.validate import ContentErrors
-
-FONTS_FOLDER = "fonts"
 
 NOT_PRINTED_KEYS = frozenset({"only_for", "hide_for", "priority", "language"})
 """Briefing keys whose values steer the build but never appear on the page."""
-NOT_PRINTED_PATHS: frozenset[Location] = frozenset({("source", "text")})
 
 PRINTED_AUDIENCE_KEYS = ("marking", "organisation", "date_format", "months", "labels")
 """Audience config that the templates print; description, palette, fonts etc. do not."""
@@ -33,30 +31,14 @@ MAX_LISTED = 3
 """Missing characters named per field; one is usually enough to find the rest."""
 
 
-def fonts_folder(templates: Path) -> Path:
-    return templates / BASE_FOLDER / FONTS_FOLDER
+def covered_codepoints(templates: Path) -> frozenset[int]:
+    """Code points that at least one shipped font maps to a glyph; read once per process."""
+    return _covered(shipped_fonts(templates))
 
 
 @lru_cache(maxsize=8)
-def _covered(folder: Path) -> frozenset[int]:
-    from fontTools.ttLib import TTFont
-
-    fonts = sorted(folder.glob("*.ttf"))
-    if not fonts:
-        raise BriefgenError("no .ttf fonts here; the templates must ship their fonts", folder)
-    covered: set[int] = set()
-    for path in fonts:
-        try:
-            with TTFont(path, lazy=True) as font:
-                covered.update(font.getBestCmap() or {})
-        except Exception as exc:  # fontTools raises many kinds for a damaged file
-            raise BriefgenError(f"cannot read font: {exc}", path) from None
-    return frozenset(covered)
-
-
-def covered_codepoints(templates: Path) -> frozenset[int]:
-    """Code points that at least one shipped font maps to a glyph; read once per process."""
-    return _covered(fonts_folder(templates).resolve())
+def _covered(fonts: tuple[FontFile, ...]) -> frozenset[int]:
+    return frozenset().union(*(font.codepoints for font in fonts))
 
 
 def needs_glyph(char: str) -> bool:
@@ -104,11 +86,18 @@ def field_errors(
     return errors
 
 
+def source_file_names(data: object) -> frozenset[Location]:
+    """`sources[i].text` names a file; it is read, never printed."""
+    sources = data.get("sources") if isinstance(data, dict) else None
+    count = len(sources) if isinstance(sources, list) else 0
+    return frozenset(("sources", i, "text") for i in range(count))
+
+
 def check_briefing_glyphs(loaded: LoadedYaml, templates: Path) -> None:
     """Raise one error per briefing field holding a character the shipped fonts lack."""
     covered = covered_codepoints(templates)
     strings = strings_in(loaded.data, skip_keys=NOT_PRINTED_KEYS)
-    errors = field_errors(loaded, strings, covered, NOT_PRINTED_PATHS)
+    errors = field_errors(loaded, strings, covered, source_file_names(loaded.data))
     if errors:
         raise ContentErrors(errors)
 
@@ -121,7 +110,7 @@ def check_audience_glyphs(audience: Audience, templates: Path) -> None:
     """
     covered = covered_codepoints(templates)
     errors: list[BriefgenError] = []
-    for loaded in audience.sources:
+    for loaded in audience.config_files:
         strings = (
             found
             for key in PRINTED_AUDIENCE_KEYS

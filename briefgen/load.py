@@ -13,6 +13,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, ReusedAnchorWarning, YAMLError
+from ruamel.yaml.reader import ReaderError
 
 from briefgen.errors import BriefgenError
 
@@ -20,6 +21,9 @@ MAX_FILE_BYTES = 2_000_000
 """Larger YAML files are refused before parsing: a briefing is a few kilobytes."""
 MAX_VALUES = 200_000
 """Values after expanding YAML aliases; beyond this an alias bomb would eat memory."""
+MAX_EXPANDED_CHARS = 4_000_000
+"""Characters of text after expanding YAML aliases: twice the largest file, so only an
+alias bomb reaches it (one long string aliased thousands of times)."""
 MAX_DEPTH = 40
 """Nesting levels; a briefing needs about six."""
 MAX_MARKS = 5_000
@@ -54,7 +58,7 @@ def position_in(data: Any, location: Location) -> tuple[int, int]:
     node = data
     for part in location:
         if isinstance(node, CommentedMap) and part in node:
-            line, column = node.lc.key(part)
+            line, column = _key_position(node, part) or (node.lc.line, node.lc.col)
             node = node[part]
         elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
             line, column = node.lc.item(part)
@@ -62,6 +66,19 @@ def position_in(data: Any, location: Location) -> tuple[int, int]:
         else:
             break
     return line + 1, column + 1
+
+
+def _key_position(node: CommentedMap, key: Any) -> tuple[int, int] | None:
+    """0-based position of `key`, looking through YAML merge keys (`<<: *defaults`)
+    to the mapping it was written in."""
+    own = node.lc.data or {}
+    if key in own:
+        return own[key][0], own[key][1]
+    for merged in getattr(node, "merge", None) or []:
+        source = merged[1] if isinstance(merged, tuple) else merged
+        if isinstance(source, CommentedMap) and key in source:
+            return _key_position(source, key)
+    return None
 
 
 def strings_in(
@@ -164,6 +181,16 @@ def load_yaml(path: Path, what: str = "briefing file") -> LoadedYaml:
             problem = problem[:119] + "…"
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
         raise BriefgenError(f"YAML syntax error: {problem}{hint}", path, line, column) from None
+    except ReaderError as exc:  # a control character, which YAML does not allow
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        code = ord(exc.character) if isinstance(exc.character, str) else exc.character
+        raise BriefgenError(
+            f"control character U+{code:04X} is not allowed in YAML; delete it",
+            path,
+            line,
+            column,
+        ) from None
     except YAMLError as exc:
         raise BriefgenError(f"YAML error: {exc}", path) from None
     except (ValueError, OverflowError, TypeError) as exc:
@@ -243,15 +270,16 @@ def check_shape(loaded: LoadedYaml) -> None:
     """Refuse alias bombs and absurd nesting before anything copies the data.
 
     ruamel keeps an alias as a second reference to one object, so the parse is cheap;
-    the danger is every later stage that walks it. Sizes are memoised per object, so
-    this walk costs the size of the file, not of the expansion.
+    the danger is every later stage that walks or copies it. Sizes (values, and
+    characters of text) are memoised per list or mapping, so this walk costs the size
+    of the file, not of the expansion.
     """
-    sizes: dict[int, int] = {}
+    sizes: dict[int, tuple[int, int]] = {}
     open_nodes: set[int] = set()
 
-    def size(node: Any, location: Location) -> int:
+    def size(node: Any, location: Location) -> tuple[int, int]:
         if not isinstance(node, dict | list):
-            return 1
+            return 1, len(node) if isinstance(node, str) else 0
         if id(node) in sizes:
             if id(node) in open_nodes:
                 raise loaded.error(
@@ -265,19 +293,29 @@ def check_shape(loaded: LoadedYaml) -> None:
                 location,
                 f"lists or mappings are nested too deeply (over {MAX_DEPTH} levels); flatten them",
             )
-        sizes[id(node)] = 1
+        sizes[id(node)] = (1, 0)
         open_nodes.add(id(node))
+        values, chars = 1, 0
         children = node.items() if isinstance(node, dict) else enumerate(node)
-        total = 1 + sum(size(child, (*location, key)) for key, child in children)
+        for key, child in children:
+            child_values, child_chars = size(child, (*location, key))
+            values += child_values
+            chars += child_chars + (len(key) if isinstance(key, str) else 0)
+            if chars > MAX_EXPANDED_CHARS:
+                raise loaded.error(
+                    location or (key,),
+                    f"the text expands to over {MAX_EXPANDED_CHARS:,} characters through YAML "
+                    "aliases (*name); write the content out without aliases and keep it short",
+                )
         open_nodes.discard(id(node))
-        sizes[id(node)] = total
-        if total > MAX_VALUES:
+        sizes[id(node)] = values, chars
+        if values > MAX_VALUES:
             raise loaded.error(
                 location[:1] or location,
                 f"this expands to over {MAX_VALUES:,} values through YAML aliases (*name) "
                 "or sheer size; write the content out without aliases and keep it short",
             )
-        return total
+        return values, chars
 
     size(loaded.data, ())
 

@@ -5,6 +5,7 @@ Kept to the standard library so that planning a build (and a no-op build) stays 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from briefgen.errors import BriefgenError
@@ -13,6 +14,27 @@ BRIEFING_FILE = "briefing.yaml"
 CONFIG_NAME = "audience.yaml"
 BASE_FOLDER = "base"
 AUDIENCES_FOLDER = "audiences"
+BRIEFING_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
+"""A briefing folder's name: it becomes a folder under build/, part of preview URLs and
+of the build manifest's keys, so it is kept to characters that are safe in all three."""
+BRIEFING_NAME_RULE = "letters, digits, - and _ only (at most 100, starting with a letter or digit)"
+
+NAME_PATTERN = r"[a-z0-9][a-z0-9_-]*"
+"""An audience's name, also as an `only_for`/`hide_for` entry: lower-case, since it is
+typed in YAML lists, and safe in paths, URLs and CSS classes."""
+NAME_RULE = "lower-case letters, digits, - and _, starting with a letter or digit"
+
+
+def is_name(text: str) -> bool:
+    return re.fullmatch(NAME_PATTERN, text) is not None
+
+
+def base_folder(templates: Path) -> Path:
+    return templates / BASE_FOLDER
+
+
+def audience_folder(templates: Path, name: str) -> Path:
+    return templates / AUDIENCES_FOLDER / name
 
 
 def find_briefings(paths: list[Path], content: Path) -> list[Path]:
@@ -22,7 +44,11 @@ def find_briefings(paths: list[Path], content: Path) -> list[Path]:
             raise BriefgenError(
                 "no content folder; pass a briefing folder or create content/", content
             )
-        return sorted(p.parent for p in content.glob(f"*/{BRIEFING_FILE}"))
+        # Hidden folders (.git, editors' scratch, build leftovers) are not briefings.
+        found = [p.parent for p in content.glob(f"[!.]*/{BRIEFING_FILE}")]
+        for folder in found:
+            check_briefing_name(folder)
+        return sorted(found)
     folders: list[Path] = []
     for path in paths:
         folder = path.parent if path.name == BRIEFING_FILE else path
@@ -30,14 +56,26 @@ def find_briefings(paths: list[Path], content: Path) -> list[Path]:
             raise BriefgenError(
                 f"no {BRIEFING_FILE} here; a briefing is a folder holding one", folder
             )
+        check_briefing_name(folder)
         if folder.resolve() not in {f.resolve() for f in folders}:
             folders.append(folder)
     return folders
 
 
+def check_briefing_name(folder: Path) -> None:
+    resolved = folder.resolve()
+    if not BRIEFING_NAME.fullmatch(resolved.name):
+        shown = "".join(c if c.isprintable() else "?" for c in resolved.name[:60])
+        raise BriefgenError(
+            f'briefing folder name "{shown}" is not allowed: it names the output folder and '
+            f"the preview page, so rename the folder using {BRIEFING_NAME_RULE}",
+            resolved.parent,
+        )
+
+
 def audience_names(templates: Path) -> list[str]:
     """The audiences under `templates`: folders holding an audience.yaml."""
-    folder = templates / AUDIENCES_FOLDER
+    folder = templates / AUDIENCES_FOLDER  # every audience_folder(templates, name)
     if not folder.is_dir():
         return []
     return sorted(p.name for p in folder.iterdir() if (p / CONFIG_NAME).is_file())

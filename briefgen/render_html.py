@@ -13,27 +13,38 @@ import jinja2
 from markupsafe import Markup
 
 from briefgen.audience import Audience
+from briefgen.citations import Citations
+from briefgen.documents import HANDOUT_SECTIONS, DocumentKind, HandoutSection
 from briefgen.errors import BriefgenError
 from briefgen.fit import Rung, select
-from briefgen.markup import Notes, plain_text, render_markdown
-from briefgen.schema import Briefing, DocumentKind
-from briefgen.timeline import timeline_svg
+from briefgen.fonts import font_face_css, font_stack
+from briefgen.markup import (
+    Notes,
+    breakable_address,
+    plain_text,
+    printed_address,
+    render_markdown,
+)
+from briefgen.qr import qr_codes
+from briefgen.schema import Briefing
+from briefgen.timeline import STRIP_FONT_EM, timeline_layout
 
 TEMPLATE_NAMES: dict[DocumentKind, str] = {"brief": "brief.html.j2", "handout": "handout.html.j2"}
 
 
-def available_sections(briefing: Briefing) -> list[str]:
-    """Handout sections that have something to print."""
-    optional = {
-        "background": briefing.background,
-        "timeline": briefing.timeline,
-        "quotes": briefing.quotes,
-        "what_to_watch": briefing.what_to_watch,
-        "questions": briefing.questions,
-        "glossary": briefing.glossary,
-    }
-    always = ["summary", "key_facts", "argument", "sources"]
-    return always + [name for name, value in optional.items() if value]
+def available_sections(briefing: Briefing) -> list[HandoutSection]:
+    """Handout sections that have something to print, in `HANDOUT_SECTIONS` order.
+
+    Each section is the briefing field of the same name; `sources` always prints (the
+    source article is required).
+    """
+    return [name for name in HANDOUT_SECTIONS if name == "sources" or getattr(briefing, name)]
+
+
+def handout_sections(briefing: Briefing, audience: Audience) -> list[HandoutSection]:
+    """The sections this audience's handout prints, in its order, empty ones left out."""
+    available = available_sections(briefing)
+    return [name for name in audience.config.handout.sections if name in available]
 
 
 def markdown_filter(inline: bool) -> Any:
@@ -79,6 +90,7 @@ class TemplateRenderer:
 
     def __init__(self, audience: Audience) -> None:
         self.audience = audience
+        self.templates = audience.search_path[1].parent
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(p) for p in audience.search_path]),
             undefined=jinja2.StrictUndefined,
@@ -96,7 +108,10 @@ class TemplateRenderer:
             plain=lru_cache(maxsize=1024)(plain_text),
             date=audience.format_date,
             css_string=css_string,
+            timeline_layout=timeline_layout,
+            address=lambda url: Markup(breakable_address(printed_address(url))),
         )
+        self.env.globals["timeline_strip_em"] = STRIP_FONT_EM
 
     def compile(self) -> None:
         """Compile the templates now, e.g. before forking workers that will use them."""
@@ -129,9 +144,14 @@ class TemplateRenderer:
             "page_size": rung.page_size(config.page_size),
             "stylesheets": self.stylesheets(kind),
             "logo_url": self.logo_url(),
-            "timeline_svg": Markup(timeline_svg(shown.timeline, config)) if shown.timeline else "",
             "available_sections": available_sections(shown),
+            "sections": handout_sections(shown, self.audience),
+            "section_titles": {name: getattr(config.labels, name) for name in HANDOUT_SECTIONS},
             "notes": notes,
+            "qr_codes": qr_codes(shown, self.audience) if kind == "brief" else [],
+            "cite": Citations(shown, config.labels.paragraph),
+            "font_faces": Markup(font_face_css(self.templates)),
+            "font_stack": lambda family: Markup(font_stack(family, self.templates)),
         }
         return notes.resolve(self.render_template(TEMPLATE_NAMES[kind], context))
 
@@ -175,11 +195,14 @@ class TemplateRenderer:
             ) from None
 
     def stylesheets(self, kind: DocumentKind) -> list[str]:
-        """Base CSS then the audience's `style.css`, as file URLs."""
+        """Base CSS then the audience's `style.css`, as file URLs.
+
+        The fonts' `@font-face` rules are generated from the font files (`font_faces`).
+        """
         return [path.resolve().as_uri() for path in self.stylesheet_paths(kind)]
 
     def stylesheet_paths(self, kind: DocumentKind) -> list[Path]:
-        names = ["css/fonts.css", "css/common.css", f"css/{kind}.css"]
+        names = ["css/common.css", f"css/{kind}.css"]
         found = [path for name in names if (path := self.audience.find(name)) is not None]
         own = self.audience.folder / "style.css"
         return [*found, own] if own.is_file() else found

@@ -1,71 +1,53 @@
-"""A timeline drawn as SVG from the briefing's dated events, evenly spaced in order.
+"""Which shape a timeline takes: a strip across the page when its events fit, else a list.
 
-Events are placed by order, not by scale: the article's dates are a mix of years
-("1992") and phrases ("44 days of war"), so a linear axis would misrepresent them.
+Both shapes are HTML (the `timeline` macro in `templates/base/macros.html.j2`), so
+WeasyPrint sets every word with the shipped fonts and text can never overprint. Events
+are placed in order, not to scale: the dates are a mix of years ("1992") and phrases
+("44 days of war"), so a linear axis would misrepresent them.
+
+The strip is chosen only when every column is wide enough for its longest word and its
+text stays short; otherwise the events print as a vertical list, which takes any
+number of events and breaks between them across pages or columns.
 """
 
 from __future__ import annotations
 
-import textwrap
-from typing import TYPE_CHECKING
-from xml.sax.saxutils import escape, quoteattr
+import math
+from typing import Literal
 
 from briefgen.schema import TimelineEvent
 
-if TYPE_CHECKING:
-    from briefgen.audience import AudienceConfig
+TimelineLayout = Literal["strip", "list"]
 
-WIDTH = 480.0
-"""viewBox width in pt: about a handout column; the SVG scales to its box."""
-FONT_SIZE = 7.6
-LINE_HEIGHT = 9.6
-AVERAGE_GLYPH_WIDTH = 0.52  # of the font size, for a humanist sans like Noto Sans
+STRIP_FONT_EM = 0.82
+"""Type size of the strip's text, relative to the body; the macro sets the same value."""
+STRIP_MIN_COLUMN_MM = 22.0
+"""Narrower columns than this read as a crowd of fragments: use the list instead."""
+STRIP_GUTTER_MM = 2.4
+"""Space kept free between neighbouring columns."""
+STRIP_MAX_LINES = 5
+"""An event taking more lines than this makes the strip taller than the list would be."""
+GLYPH_WIDTH_EM = 0.62
+"""A generous average advance for the shipped sans (Latin, Cyrillic, Armenian, bold),
+so a word estimated to fit does fit; the cost of erring is a list instead of a strip."""
+PT_PER_MM = 72 / 25.4
 
 
-def wrap(text: str, width_pt: float, size: float) -> list[str]:
-    chars = max(8, int(width_pt / (size * AVERAGE_GLYPH_WIDTH)))
-    # Never shortened: a timeline that drops words would silently cut content.
-    return textwrap.wrap(text, chars, break_long_words=False) or [""]
-
-
-def timeline_svg(events: list[TimelineEvent], config: AudienceConfig) -> str:
-    """An inline SVG: a rule with one marker per event, date above, event below."""
-    count = len(events)
-    slot = WIDTH / count
-    font = quoteattr(f"{config.fonts.headings}, Noto Sans Armenian, sans-serif")
-    accent, ink, muted = config.palette.accent, config.palette.ink, config.palette.muted
-    wrapped = [wrap(e.event, slot - 6, FONT_SIZE) for e in events]
-    whens = [wrap(e.when, slot - 6, FONT_SIZE + 0.6) for e in events]
-    when_lines = max(len(w) for w in whens)
-    axis_y = 6 + when_lines * LINE_HEIGHT + 6
-    height = axis_y + 12 + max(len(w) for w in wrapped) * LINE_HEIGHT + 4
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="timeline" role="img" '
-        f'viewBox="0 0 {WIDTH:.0f} {height:.1f}" width="{WIDTH:.0f}pt" height="{height:.1f}pt" '
-        f'font-family={font} font-size="{FONT_SIZE}">',
-        f"<title>{escape(config.labels.timeline)}</title>",
-        f'<line x1="0" y1="{axis_y}" x2="{WIDTH}" y2="{axis_y}" stroke="{muted}" '
-        'stroke-width="0.8"/>',
-    ]
-    for index, (lines, when) in enumerate(zip(wrapped, whens, strict=True)):
-        x = slot * index + slot / 2
-        # Alternate filled and hollow markers so the sequence reads without colour.
-        fill = accent if index % 2 == 0 else "#ffffff"
-        parts.append(
-            f'<circle cx="{x:.1f}" cy="{axis_y}" r="3.6" fill="{fill}" stroke="{accent}" '
-            'stroke-width="1.4"/>'
-        )
-        for n, line in enumerate(when):
-            y = axis_y - 8 - (len(when) - 1 - n) * LINE_HEIGHT
-            parts.append(
-                f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="middle" font-weight="700" '
-                f'font-size="{FONT_SIZE + 0.6}" fill="{accent}">{escape(line)}</text>'
-            )
-        for n, line in enumerate(lines):
-            y = axis_y + 14 + n * LINE_HEIGHT
-            parts.append(
-                f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="middle" fill="{ink}">'
-                f"{escape(line)}</text>"
-            )
-    parts.append("</svg>")
-    return "".join(parts)
+def timeline_layout(
+    events: list[TimelineEvent], width_mm: float, body_size_pt: float
+) -> TimelineLayout:
+    """`strip` if the events fit side by side in `width_mm`, else `list`."""
+    if not events:
+        return "list"
+    column_mm = width_mm / len(events)
+    if column_mm < STRIP_MIN_COLUMN_MM:
+        return "list"
+    glyph_pt = body_size_pt * STRIP_FONT_EM * GLYPH_WIDTH_EM
+    chars_per_line = (column_mm - STRIP_GUTTER_MM) * PT_PER_MM / glyph_pt
+    for event in events:
+        words = f"{event.when} {event.event}".split()
+        if max(len(word) for word in words) > chars_per_line:
+            return "list"
+        if math.ceil(len(event.event) / chars_per_line) > STRIP_MAX_LINES:
+            return "list"
+    return "strip"

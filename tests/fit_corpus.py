@@ -73,7 +73,7 @@ def generated_briefing(number: int) -> Briefing:
                 ["1,960", "44 days", "3 truces", "7 regions", "2012", "10 November"]
             ),
             "label": sentence(rng, rng.randint(3, 14))[:-1],
-            "source": {"paragraph": 1},
+            "source": {},
             "priority": priority(),
         }
         for _ in range(rng.randint(1, 12))
@@ -96,7 +96,7 @@ def generated_briefing(number: int) -> Briefing:
     data["quotes"] = [
         {
             "text": sentence(rng, rng.randint(6, 24))[:-1],
-            "source": {"paragraph": 2},
+            "source": {},
             "priority": priority(),
         }
         for _ in range(rng.randint(0, 5))
@@ -117,5 +117,6 @@ def generated_briefing(number: int) -> Briefing:
         }
         for i in range(rng.randint(0, 6))
     ]
-    data["source"].pop("text", None)  # generated quotes are not in the article
+    for source in data["sources"]:
+        source.pop("text", None)  # generated quotes are not in the article
     return Briefing.model_validate(data)

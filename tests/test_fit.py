@@ -20,7 +20,7 @@ from pypdf import PdfReader
 from ruamel.yaml import YAML
 
 from briefgen.audience import Audience, load_audience
-from briefgen.build import BuildOptions, Output, build_briefing
+from briefgen.build import BuildOptions, DocumentResult, build_briefing
 from briefgen.errors import BriefgenError
 from briefgen.fit import (
     TIGHT_SPACING,
@@ -38,8 +38,8 @@ from briefgen.fit import (
 from briefgen.paths import audience_names
 from briefgen.render_html import TemplateRenderer
 from briefgen.schema import Briefing
+from briefgen.typeset import LaidOut, lay_out
 from briefgen.validate import load_briefing
-from briefgen.write_pdf import LaidOut, lay_out
 from tests.conftest import SEED, TEMPLATES
 from tests.fit_corpus import generated_briefing
 
@@ -191,7 +191,9 @@ def general() -> Audience:
     return load_audience(TEMPLATES, AUDIENCE)
 
 
-def build(folder: Path, audience: Audience, out: Path, templates: Path = TEMPLATES) -> list[Output]:
+def build(
+    folder: Path, audience: Audience, out: Path, templates: Path = TEMPLATES
+) -> list[DocumentResult]:
     options = BuildOptions(out=out, templates=templates)
     return build_briefing(folder, audience, options, audience_names(templates))
 

@@ -111,7 +111,7 @@ def test_ten_megabyte_summary_is_refused_before_reading(tmp_path: Path) -> None:
 
 def test_ten_thousand_facts_fail_fast(tmp_path: Path) -> None:
     facts = "".join(
-        f'  - figure: "{i}"\n    label: Fact {i}\n    source: {{paragraph: 1}}\n'
+        f'  - figure: "{i}"\n    label: Fact {i}\n    source: {{locator: {{paragraph: 1}}}}\n'
         for i in range(10_000)
     )
     path = write(tmp_path, f"title: x\nkey_facts:\n{facts}")
@@ -168,3 +168,18 @@ def test_reused_anchor_is_accepted_without_a_warning(tmp_path: Path) -> None:
         warnings.simplefilter("error")
         loaded = load_yaml(path)
     assert loaded.data["subtitle"] == "y"
+
+
+def test_string_alias_bomb_is_refused_by_its_expanded_size(tmp_path: Path) -> None:
+    """Few values but megabytes of text: one long anchored string aliased many times."""
+    long_text = "x" * 100_000
+    aliases = ", ".join(["*s"] * (load.MAX_EXPANDED_CHARS // len(long_text) + 1))
+    text = f'title: A\nsummary: &s "{long_text}"\nkeywords: [{aliases}]\n'
+    error = error_of(write(tmp_path, text))
+    assert "characters through YAML aliases" in error.message
+    assert (error.line, error.column) == (3, 1)
+
+
+def test_text_under_the_expanded_limit_loads(tmp_path: Path) -> None:
+    text = 'summary: &s "' + "x" * 10_000 + '"\nkeywords: [' + ", ".join(["*s"] * 50) + "]\n"
+    assert len(load_yaml(write(tmp_path, text)).data["keywords"]) == 50

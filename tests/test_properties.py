@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from briefgen.audience import load_audience
+from briefgen.documents import DOCUMENT_KINDS
 from briefgen.errors import BriefgenError
 from briefgen.load import load_yaml
 from briefgen.render_html import TemplateRenderer
@@ -119,7 +120,7 @@ def test_arbitrary_prose_renders_to_html(summary: str, title: str, watch: list[s
         {
             "title": title,
             "date": "2026-01-02",
-            "source": {"title": title},
+            "sources": [{"id": "a", "title": title}],
             "summary": summary,
             "bottom_line": summary,
             "background": summary,
@@ -129,7 +130,7 @@ def test_arbitrary_prose_renders_to_html(summary: str, title: str, watch: list[s
                     "figure": title[:24],
                     "label": title,
                     "detail": summary,
-                    "source": {"paragraph": 1},
+                    "source": {"locator": {"paragraph": 1}},
                 }
             ],
             "argument": [
@@ -138,6 +139,6 @@ def test_arbitrary_prose_renders_to_html(summary: str, title: str, watch: list[s
             "glossary": [{"term": title, "definition": summary}],
         }
     )
-    for kind in ("brief", "handout"):
-        html = RENDERER.render(kind, briefing)  # type: ignore[arg-type]
+    for kind in DOCUMENT_KINDS:
+        html = RENDERER.render(kind, briefing)
         assert "<html" in html

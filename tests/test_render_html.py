@@ -14,7 +14,7 @@ from tests.conftest import TEMPLATES
 
 def fact(figure: str, **tailoring: Any) -> KeyFact:
     return KeyFact.model_validate(
-        {"figure": figure, "label": f"{figure} label", "source": {"paragraph": 1}, **tailoring}
+        {"figure": figure, "label": f"{figure} label", "source": {}, **tailoring}
     )
 
 
@@ -26,7 +26,7 @@ def briefing_with(facts: list[KeyFact], **more: Any) -> Briefing:
             "summary": "S",
             "key_facts": [f.model_dump(by_alias=True) for f in facts],
             "argument": [{"claim": "C"}],
-            "source": {"title": "A"},
+            "sources": [{"id": "a", "title": "A"}],
             **more,
         }
     )
