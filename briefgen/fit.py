@@ -166,8 +166,9 @@ def printed_text(laid_out: LaidOut) -> str:
 
 
 def squash(text: str) -> str:
-    """Text without white space, hyphens and quotes, so line breaks and typography don't matter."""
-    dropped = "-\u00ad\u2010\u2011'\"\u2018\u2019\u201c\u201d"
+    """Text without white space, hyphens, quotes and bidi isolates (see bidi.py), so line
+    breaks and typography don't matter."""
+    dropped = "-\u00ad\u2010\u2011'\"\u2018\u2019\u201c\u201d\u2066\u2067\u2068\u2069"
     return "".join(ch for ch in text if not ch.isspace() and ch not in dropped)
 
 

@@ -12,6 +12,8 @@ import markdown
 import nh3
 from markupsafe import Markup
 
+from briefgen.bidi import isolate_right_to_left
+
 
 class Notes:
     """Numbered endnotes collected while a document renders, printed in a Notes section.
@@ -206,7 +208,8 @@ def render_markdown(text: str, notes: Notes | None = None, inline: bool = False)
             in_code = part.startswith("<code") or (in_code and not part.startswith("</code"))
             parts[index] = token.sub("", part)
         else:
-            parts[index] = token.sub(literal if in_code else footnote, part)
+            # Right-to-left runs are isolated in text, never across tags.
+            parts[index] = token.sub(literal if in_code else footnote, isolate_right_to_left(part))
     note_numbers = range(first_number, first_number + len(numbers))
     html = sanitize("".join(parts), note_numbers)
     if inline:
