@@ -307,7 +307,8 @@ def test_pack_is_tagged_with_a_consistent_structure(built: BuiltPack) -> None:
             key = int(page.obj.StructParents)
             keys.append(key)
             elements = tree[key]
-            assert all(e.Pg.objgen == page.obj.objgen for e in elements if "/Pg" in e)
+            owners = [e for e in elements if e is not None and "/Pg" in e]
+            assert owners and all(e.Pg.objgen == page.obj.objgen for e in owners)
             for annotation in page.obj.get("/Annots", []):
                 assert int(annotation.StructParent) in tree
                 keys.append(int(annotation.StructParent))
