@@ -744,9 +744,10 @@ OFF_PAGE_PROPERTIES = (
 
 
 def squash(text: str) -> str:
-    """Text without white space, hyphens and quotes, so line breaks and typography don't
+    """Text without white space, hyphens, quotes and invisible characters (the zero-width
+    space of a <wbr>, word joiners, bidi isolates), so line breaks and typography don't
     matter; case-folded, since headings may be set in capitals."""
-    dropped = "-\u00ad\u2010\u2011\u200b\u2060'\"\u2018\u2019\u201c\u201d"
+    dropped = "-\u00ad\u2010\u2011\u200b\u2060\u2066\u2067\u2068\u2069'\"\u2018\u2019\u201c\u201d"
     kept = "".join(ch for ch in text if not ch.isspace() and ch not in dropped)
     # Capitals lose what case-folding can't restore (Azerbaijani İ/ı), so compare without
     # marks and dots.
