@@ -19,6 +19,7 @@ colour, not running out of its box.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -29,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from briefgen.documents import DocumentKind
 from briefgen.errors import BriefgenError
-from briefgen.page_boxes import RGBA, Fragment, Ink, PageView, page_views, root_element
+from briefgen.page_boxes import RGBA, Fragment, Ink, Line, PageView, Rect, page_views, root_element
 from briefgen.schema import ArgumentPoint, Briefing, KeyFact, Tailored
 
 if TYPE_CHECKING:
@@ -45,12 +46,16 @@ PAGE_WIDTHS = {"A4": "210mm", "Letter": "8.5in"}
 PAGE_HEIGHTS_MM = {"A4": 297.0, "Letter": 279.4}
 PRIORITY_ORDER = {"high": 0, "normal": 1, "low": 2}
 
-# How each region's height follows the type size (height ∝ size^exponent: running text
-# both grows and wraps more) and how much of it tighter spacing saves. Measured on the
-# seed and the generated corpus in tests/test_fit.py; the confirming layout corrects
-# what the model misses.
-SIZE_EXPONENT = {"top": 1.6, "band": 1.2, "main": 1.7, "side": 1.5, "bottom": 0.15}
-TIGHT_SAVING = {"top": 0.035, "band": 0.027, "main": 0.013, "side": 0.025, "bottom": 0.034}
+# The model: each paragraph rewraps at a new size (its text gets narrower with the type,
+# its lines shorter), and what is not lines (margins, padding, rules) follows the size
+# by this power, less a share when the spacing is tightened. The band, cards in a grid,
+# simply follows the size. Measured on the seed and the generated corpus of
+# tests/fit_corpus.py; the confirming layout corrects what the model misses.
+GAP_EXPONENT = 1.2
+TIGHT_GAP_SAVING = 0.2
+BAND_EXPONENT = 1.0
+FIT_TOLERANCE = 0.5
+"""Pixels a predicted height may exceed the page by and still be predicted to fit."""
 CHECK_MARGIN = 0.02
 """A confirmed rung is final unless the rung before it is predicted to overflow by less
 than this share of the page: then that one is laid out too."""
@@ -234,13 +239,6 @@ def select(
 
 
 @dataclass(frozen=True)
-class Droppable:
-    item: ItemId
-    region: str
-    """Where it prints on the brief: `main`, `side`, `band` or `full` (page width)."""
-
-
-@dataclass(frozen=True)
 class Plan:
     """What the ladder may do for one brief, from the audience's settings and the content."""
 
@@ -288,21 +286,58 @@ def make_plan(briefing: Briefing, audience: Audience) -> Plan:
     )
 
 
+FACTS_SECTION = ItemId(ItemKind.FACT, -1)
+"""The sidebar's key-facts heading and gaps: gone when no fact is left in the sidebar."""
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """The lines of one block of text as laid out at the natural size."""
+
+    lines: int
+    line_height: float
+    text_width: float
+    """The width of all its text set on one line."""
+    width: float
+    """The width it is set in."""
+    last_line: float
+
+    def lines_at(self, scale: float) -> int:
+        """How many lines it takes with the type `scale` times the natural size (≤ 1)."""
+        if scale >= 1:
+            return self.lines
+        if self.lines == 1:
+            return 1
+        # Full lines are as full as they were: the text wraps at the same share of the width.
+        fill = min(
+            1.0, max(0.5, (self.text_width - self.last_line) / ((self.lines - 1) * self.width))
+        )
+        needed = math.ceil(self.text_width * scale / (self.width * fill) - 1e-6)
+        return min(self.lines, max(1, needed))
+
+
+@dataclass(frozen=True)
+class Piece:
+    """Part of a region: an item's own lines and gaps, or what no item holds."""
+
+    item: ItemId | None
+    parent: ItemId | None
+    gap: float
+    """Height that is not lines: margins, padding, rules."""
+    paragraphs: tuple[Paragraph, ...]
+
+    def height(self, scale: float, gap_scale: float) -> float:
+        lines = sum(p.lines_at(scale) * p.line_height for p in self.paragraphs)
+        return self.gap * gap_scale + lines * scale
+
+
 @dataclass(frozen=True)
 class Measure:
     """Heights (CSS px) read from the measuring layout, at the natural size and spacing."""
 
     available: float
-    top: float
-    """Above the band and the columns: masthead, title, bottom line."""
-    bottom: float
-    """Below the columns: e.g. the timeline."""
-    main: float
-    side: float
-    """The sidebar with every fact in it."""
-    side_cards: dict[ItemId, float]
-    facts_overhead: float
-    """The sidebar's key-facts heading and gaps, gone when no fact is left there."""
+    regions: dict[str, tuple[Piece, ...]]
+    """`top` (above band and columns), `main`, `side` (every fact in it) and `bottom`."""
     band_cards: dict[ItemId, float]
     band_overhead: float
     band_gap: float
@@ -310,60 +345,56 @@ class Measure:
     items: dict[ItemId, tuple[str, float]]
     """Region and height of every item in the columns."""
 
-    def scale(self, region: str, rung: Rung, natural: float) -> float:
-        factor: float = (rung.body_size_pt / natural) ** SIZE_EXPONENT[region]
-        if rung.spacing < 1:
-            factor *= 1 - TIGHT_SAVING[region]
-        return factor
+    def region_height(self, region: str, rung: Rung, natural: float, removed: set[ItemId]) -> float:
+        scale = rung.body_size_pt / natural
+        gap_scale = scale**GAP_EXPONENT * (1 - TIGHT_GAP_SAVING if rung.spacing < 1 else 1)
+        return max(
+            0.0,
+            sum(
+                piece.height(scale, gap_scale)
+                for piece in self.regions.get(region, ())
+                if piece.item not in removed and piece.parent not in removed
+            ),
+        )
 
-    def band_height(self, facts: list[ItemId]) -> float:
+    def band_height(self, facts: list[ItemId], rung: Rung, natural: float) -> float:
         facts = [f for f in facts if f in self.band_cards]
         if not facts:
             return 0.0
         rows = [facts[i : i + self.band_columns] for i in range(0, len(facts), self.band_columns)]
         heights = [max(self.band_cards[f] for f in row) for row in rows]
-        return self.band_overhead + sum(heights) + self.band_gap * (len(rows) - 1)
+        natural_height = self.band_overhead + sum(heights) + self.band_gap * (len(rows) - 1)
+        factor: float = (rung.body_size_pt / natural) ** BAND_EXPONENT
+        return natural_height * factor * (1 - TIGHT_GAP_SAVING if rung.spacing < 1 else 1)
+
+    def _removed(self, rung: Rung, plan: Plan) -> tuple[set[ItemId], list[ItemId]]:
+        """What the columns lose at `rung` (dropped items, facts in the band), and the band."""
+        facts = [f for f in plan.fact_order if f not in rung.dropped]
+        band = facts[: min(rung.band, len(facts))]
+        removed = set(rung.dropped) | set(band)
+        if len(band) == len(facts):
+            removed.add(FACTS_SECTION)
+        return removed, band
 
     def columns(self, rung: Rung, plan: Plan) -> tuple[float, float]:
         """Predicted heights of the main column and the sidebar at `rung`."""
-        dropped = self._effective_drops(rung.dropped)
-        facts = [f for f in plan.fact_order if f not in rung.dropped]
-        side_facts = facts[min(rung.band, len(facts)) :]
-        side = self.side - sum(self.side_cards.values())
-        side += sum(self.side_cards.get(f, 0.0) for f in side_facts)
-        if self.side_cards and not side_facts:
-            side -= self.facts_overhead
-        main = self.main
-        for item in dropped:
-            region, height = self.items.get(item, ("full", 0.0))
-            if region == "main":
-                main -= height
-            elif region == "side" and item.kind is not ItemKind.FACT:
-                side -= height
+        removed, _ = self._removed(rung, plan)
         natural = plan.body_size_pt
         return (
-            max(0.0, main) * self.scale("main", rung, natural),
-            max(0.0, side) * self.scale("side", rung, natural),
+            self.region_height("main", rung, natural, removed),
+            self.region_height("side", rung, natural, removed),
         )
 
     def total(self, rung: Rung, plan: Plan) -> float:
         """Predicted content height of the brief at `rung`."""
+        removed, band = self._removed(rung, plan)
         natural = plan.body_size_pt
-        facts = [f for f in plan.fact_order if f not in rung.dropped]
-        band = self.band_height(facts[: min(rung.band, len(facts))])
         return (
-            self.top * self.scale("top", rung, natural)
-            + band * self.scale("band", rung, natural)
+            self.region_height("top", rung, natural, removed)
+            + self.band_height(band, rung, natural)
             + max(self.columns(rung, plan))
-            + self.bottom * self.scale("bottom", rung, natural)
+            + self.region_height("bottom", rung, natural, removed)
         )
-
-    def _effective_drops(self, dropped: frozenset[ItemId]) -> list[ItemId]:
-        """Dropped items, without sub-points whose whole claim is dropped too."""
-        claims = {i.index for i in dropped if i.kind is ItemKind.CLAIM}
-        return [
-            i for i in sorted(dropped) if not (i.kind is ItemKind.SUB_POINT and i.index in claims)
-        ]
 
 
 def build_ladder(measure: Measure, plan: Plan) -> list[Rung]:
@@ -424,8 +455,28 @@ def _slot(fragment: Fragment) -> float:
     return fragment.border.height + fragment.margin_top + fragment.margin_bottom
 
 
+def _paragraphs(lines: list[Line]) -> tuple[Paragraph, ...]:
+    """Consecutive lines of the same block, as paragraphs."""
+    groups: list[list[Line]] = []
+    for line in lines:
+        if groups and groups[-1][-1].element is line.element:
+            groups[-1].append(line)
+        else:
+            groups.append([line])
+    return tuple(
+        Paragraph(
+            lines=len(group),
+            line_height=sum(line.rect.height for line in group) / len(group),
+            text_width=sum(line.used for line in group),
+            width=max(line.rect.width for line in group),
+            last_line=group[-1].used,
+        )
+        for group in groups
+    )
+
+
 def measure(views: list[PageView], band_columns: int, page_size: str) -> Measure:
-    """Region and item heights from a measuring layout (one tall page)."""
+    """Region, item and line heights from a measuring layout (one tall page)."""
     view = views[0]
     taller_by = (float(TALL_PAGE.removesuffix("mm")) - PAGE_HEIGHTS_MM[page_size]) * PX_PER_MM
     fragments = view.fragments
@@ -434,48 +485,99 @@ def measure(views: list[PageView], band_columns: int, page_size: str) -> Measure
     columns = [f for f in (main, side) if f is not None]
     columns_top = min((f.border.y for f in columns), default=view.content_bottom)
     columns_bottom = max((f.content_bottom for f in columns), default=columns_top)
-    top = (band.border.y if band is not None else columns_top) - view.content.y
+    first_top = band.border.y if band is not None else columns_top
+    boxes = {"band": band, "main": main, "side": side}
 
-    def inside(region: Fragment | None, fragment: Fragment) -> bool:
-        return region is not None and region.border.contains(fragment.border, tolerance=1)
+    def region_of_box(rect: Rect) -> str:
+        for name, region in boxes.items():
+            if region is not None and region.border.contains(rect, tolerance=1):
+                return name
+        if rect.bottom <= first_top + 1:
+            return "top"
+        return "bottom" if rect.y >= columns_bottom - 1 else "full"
 
-    items: dict[ItemId, tuple[str, float]] = {}
-    side_cards: dict[ItemId, float] = {}
+    # Items, the sidebar's facts section, and which holds which (claims hold sub-points).
+    owners: dict[ItemId, list[Fragment]] = {}
+    where: dict[ItemId, str] = {}
     band_cards: dict[ItemId, float] = {}
     band_fragments: list[Fragment] = []
     for fragment in fragments:
         item = ItemId.parse(_attribute(fragment, "data-item"))
         if item is None:
             continue
-        region = next(
-            (
-                name
-                for name, r in (("band", band), ("main", main), ("side", side))
-                if inside(r, fragment)
-            ),
-            "full",
-        )
-        height = _slot(fragment)
-        if item.kind is ItemKind.FACT and region == "band":
+        region = region_of_box(fragment.border)
+        if region == "band":
             band_fragments.append(fragment)
             band_cards[item] = fragment.natural_height
             continue
-        if item.kind is ItemKind.FACT and region == "side":
-            side_cards[item] = height
-        previous = items.get(item, (region, 0.0))[1]
-        items[item] = (region, previous + height)  # a glossary entry is a term and a definition
-
-    facts_overhead = 0.0
+        owners.setdefault(item, []).append(fragment)
+        where[item] = region
     side_sections = [
-        f for f in fragments if _attribute(f, "data-section") and inside(side, f) and f is not side
+        f
+        for f in fragments
+        if _attribute(f, "data-section") and f is not side and region_of_box(f.border) == "side"
     ]
     facts_section = next(
         (f for f in side_sections if _attribute(f, "data-section") == "key_facts"), None
     )
+    facts_slot = 0.0
     if facts_section is not None:
-        later = [f for f in side_sections if f.border.y > facts_section.border.y]
-        end = min((f.border.y for f in later), default=facts_section.border.bottom)
-        facts_overhead = max(0.0, end - facts_section.border.y - sum(side_cards.values()))
+        later = [f.border.y for f in side_sections if f.border.y > facts_section.border.y]
+        facts_slot = min(later, default=facts_section.border.bottom) - facts_section.border.y
+        owners[FACTS_SECTION] = [facts_section]
+        where[FACTS_SECTION] = "side"
+
+    def area(item: ItemId) -> float:
+        return sum(f.border.width * f.border.height for f in owners[item])
+
+    def holder(rect: Rect, region: str, exclude: ItemId | None = None) -> ItemId | None:
+        holding = [
+            item
+            for item, frags in owners.items()
+            if item != exclude
+            and where[item] == region
+            and any(f.border.contains(rect, tolerance=1) for f in frags)
+        ]
+        return min(holding, key=area) if holding else None
+
+    parents = {
+        item: holder(frags[0].border, where[item], exclude=item) for item, frags in owners.items()
+    }
+    slots = {
+        item: facts_slot if item == FACTS_SECTION else sum(_slot(f) for f in frags)
+        for item, frags in owners.items()
+    }
+
+    # Lines, each given to its region and to the innermost item that holds it.
+    lines_of: dict[tuple[str, ItemId | None], list[Line]] = {}
+    for line in view.lines:
+        if not view.content.contains(line.rect, tolerance=1) and line.rect.y < view.content.y:
+            continue
+        region = region_of_box(line.rect)
+        if region in ("band", "full"):
+            continue
+        lines_of.setdefault((region, holder(line.rect, region)), []).append(line)
+
+    heights = {
+        "top": first_top - view.content.y,
+        "main": main.content_height if main is not None else 0.0,
+        "side": side.content_height if side is not None else 0.0,
+        "bottom": max(0.0, view.content_bottom - columns_bottom),
+    }
+    pieces: dict[str, tuple[Piece, ...]] = {}
+    for region, height in heights.items():
+        members = [item for item in owners if where[item] == region]
+        loose = _paragraphs(lines_of.get((region, None), []))
+        top_level = sum(slots[i] for i in members if parents[i] is None)
+        own = [
+            Piece(None, None, height - top_level - _lines_height(loose), loose),
+        ]
+        for item in members:
+            paragraphs = _paragraphs(lines_of.get((region, item), []))
+            children = sum(slots[c] for c in members if parents[c] == item)
+            gap = slots[item] - children - _lines_height(paragraphs)
+            own.append(Piece(item, parents[item], gap, paragraphs))
+        pieces[region] = tuple(own)
 
     band_overhead = band_gap = 0.0
     if band is not None and band_fragments:
@@ -491,18 +593,17 @@ def measure(views: list[PageView], band_columns: int, page_size: str) -> Measure
             band_gap = max(0.0, rows[1] - first_row_bottom)
     return Measure(
         available=view.content.height - taller_by,
-        top=top,
-        bottom=max(0.0, view.content_bottom - columns_bottom),
-        main=main.content_height if main is not None else 0.0,
-        side=side.content_height if side is not None else 0.0,
-        side_cards=side_cards,
-        facts_overhead=facts_overhead,
+        regions=pieces,
         band_cards=band_cards,
         band_overhead=band_overhead,
         band_gap=band_gap,
         band_columns=band_columns,
-        items=items,
+        items={item: (where[item], slots[item]) for item in owners if item != FACTS_SECTION},
     )
+
+
+def _lines_height(paragraphs: tuple[Paragraph, ...]) -> float:
+    return sum(p.lines * p.line_height for p in paragraphs)
 
 
 # --- fitting --------------------------------------------------------------------------------
@@ -595,7 +696,9 @@ def fit_brief(
             tried[index] = fitter.attempt(ladder[index])
         return tried[index]
 
-    index = next((i for i, h in enumerate(predicted) if h <= available), len(ladder) - 1)
+    index = next(
+        (i for i, h in enumerate(predicted) if h <= available + FIT_TOLERANCE), len(ladder) - 1
+    )
     while True:
         current = attempt(index)
         if current.fits:
@@ -723,6 +826,8 @@ def _does_not_fit(
 NOT_TEXT_TAGS = {"head", "style", "script", "template"}
 ATOMIC_TAGS = {"svg", "math", "img"}
 """Drawn as a whole (an SVG's text is drawn by its renderer): checked as one box."""
+GLYPH_OVERHANG = 0.3
+"""How far (in ems) a text box may reach past a clipping box and still count as shown."""
 MIN_CONTRAST = 1.25
 """Text whose colour is this close to what is behind it counts as drawn in the background."""
 HIDDEN_VALUES = {
@@ -847,7 +952,9 @@ def _fault(ink: Ink, view: PageView) -> Unprinted | None:
             element,
         )
     for clip, clipping in ink.clips:
-        if not clip.contains(ink.rect):
+        # A text box is as tall as the font's ascent and descent, which a tight
+        # line-height lets reach past the line: that much may overhang a clip.
+        if not clip.contains(ink.rect, vertical=GLYPH_OVERHANG * ink.font_size):
             return Unprinted(
                 element,
                 "clipped by a box whose overflow is hidden",

@@ -8,6 +8,7 @@ content with what decides whether a reader can see it (`Ink`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,12 +33,14 @@ class Rect:
     def bottom(self) -> float:
         return self.y + self.height
 
-    def contains(self, other: Rect, tolerance: float = 0.5) -> bool:
+    def contains(self, other: Rect, tolerance: float = 0.5, vertical: float | None = None) -> bool:
+        """Whether `other` lies inside, give or take `tolerance` (`vertical` up and down)."""
+        slack = tolerance if vertical is None else vertical
         return (
             other.x >= self.x - tolerance
-            and other.y >= self.y - tolerance
+            and other.y >= self.y - slack
             and other.right <= self.right + tolerance
-            and other.bottom <= self.bottom + tolerance
+            and other.bottom <= self.bottom + slack
         )
 
 
@@ -90,6 +93,17 @@ class Ink:
     """Inside `::before`, `::after` or `::marker`: not text of the document."""
 
 
+@dataclass(frozen=True)
+class Line:
+    """A line box: the fit predicts how text rewraps at other sizes from these."""
+
+    element: Any
+    """The block the line belongs to."""
+    rect: Rect
+    used: float
+    """The width its content takes (text and inline boxes)."""
+
+
 @dataclass
 class PageView:
     index: int
@@ -98,6 +112,8 @@ class PageView:
     """The page area inside the margins."""
     fragments: list[Fragment] = field(default_factory=list)
     inks: list[Ink] = field(default_factory=list)
+    lines: list[Line] = field(default_factory=list)
+    """Line boxes of the page area (not the margin boxes)."""
     content_bottom: float = 0.0
     """The lowest content in the page area (margin boxes not counted)."""
 
@@ -159,10 +175,27 @@ def _page_view(index: int, page_box: Any) -> PageView:
     page_colour = _rgba(page_box.style["background_color"])
     start = _Context(1.0, page_colour if page_colour[3] > 0.5 else WHITE, (), sheet, False)
     for child in page_box.children:
+        in_margin = isinstance(child, boxes.MarginBox)
+        lines = len(view.lines)
         bottom = _walk(child, start, view, boxes)
-        if not isinstance(child, boxes.MarginBox):
+        if in_margin:
+            del view.lines[lines:]
+        else:
             view.content_bottom = max(view.content_bottom, bottom)
     return view
+
+
+def _used_width(line: Any, boxes: Any) -> float:
+    """The width a line's text and inline boxes take, without the space left over."""
+    used = 0.0
+    for child in line.children:
+        if isinstance(child, boxes.TextBox):
+            used += child.width
+        elif isinstance(child, boxes.AtomicInlineLevelBox):
+            used += child.margin_width()
+        elif isinstance(child, boxes.InlineBox):
+            used += _used_width(child, boxes)
+    return used
 
 
 def _paints(box: Any) -> bool:
@@ -215,16 +248,29 @@ def _walk(box: Any, outer: _Context, view: PageView, boxes: Any, parent: Any = N
             clips = (*clips, (padding, box.element))
         inner = _Context(context.opacity, context.background, clips, padding, generated)
     border = _border_rect(box)
-    inside = border.y
+    if isinstance(box, boxes.LineBox) and not generated:
+        view.lines.append(
+            Line(
+                box.element,
+                Rect(box.position_x, box.position_y, box.width, box.height),
+                _used_width(box, boxes),
+            )
+        )
+    # An empty box that draws nothing (a clearing ::after) is not content.
+    inside = -math.inf
     for child in box.children:
         inside = max(inside, _walk(child, inner, view, boxes, box.element))
     if box.element is not None and box.element is not parent and not generated:
         inset = box.padding_bottom + box.border_bottom_width
+        bottom = max(inside, border.y)
         view.fragments.append(
             Fragment(
-                box.element, view.index, border, box.margin_top, box.margin_bottom, inside, inset
+                box.element, view.index, border, box.margin_top, box.margin_bottom, bottom, inset
             )
         )
+    if isinstance(box, boxes.LineBox):
+        # Pagination goes by line boxes; glyphs may reach a little past them.
+        return border.bottom
     return max(inside, border.bottom) if _paints(box) else inside
 
 
