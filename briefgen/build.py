@@ -221,7 +221,7 @@ def make_document(inputs: Inputs, kind: DocumentKind, options: BuildOptions) -> 
     roots = allowed_roots(inputs, options)
 
     def lay_out_here(html: str) -> LaidOut:
-        return lay_out(html, inputs.folder, roots)
+        return lay_out(html, inputs.folder, roots, inputs.audience.config.pdf_standards)
 
     steps = ""
     if kind == "handout":

@@ -9,9 +9,9 @@ import click
 
 from briefgen.batch import audience_list, run_build, run_check
 from briefgen.documents import DOCUMENT_KINDS, DocumentKind
-from briefgen.errors import CommandLineError, Interrupted, display_path
+from briefgen.errors import BriefgenError, CommandLineError, Interrupted, display_path
 from briefgen.paths import BRIEFING_FILE, NAME_RULE, audience_folder, is_name
-from briefgen.summary import summary_table
+from briefgen.summary import DocumentResult, summary_table
 
 # The rendering stack (pydantic models, Jinja, WeasyPrint) is imported inside the
 # commands that need it, so an up-to-date `briefgen build` stays fast.
@@ -122,6 +122,75 @@ def build(
 
 
 @cli.command()
+@click.argument("meeting_file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option(
+    "--out", type=click.Path(path_type=Path, file_okay=False), default="build", show_default=True
+)
+@click.option("--copies", type=click.IntRange(0, 500), default=None, help="Numbered copies.")
+@click.option(
+    "--recipient",
+    "--recipients",
+    "recipients",
+    multiple=True,
+    metavar="NAME",
+    help="A named copy (repeatable). Default: the meeting file's recipients.",
+)
+@click.option("--draft", is_flag=True, help="Print a DRAFT watermark on every page.")
+@click.option("--embargo", metavar='"YYYY-MM-DD HH:MM"', help="Print an embargo on every page.")
+@click.option("--strict", is_flag=True, help="Fail on any WeasyPrint warning.")
+@click.option("--force", is_flag=True, help="Rebuild the documents even if up to date.")
+@click.pass_context
+def pack(
+    ctx: click.Context,
+    meeting_file: Path,
+    out: Path,
+    copies: int | None,
+    recipients: tuple[str, ...],
+    draft: bool,
+    embargo: str | None,
+    strict: bool,
+    force: bool,
+) -> None:
+    """Assemble build/meetings/NAME/pack.pdf, and its copies, from meetings/NAME.yaml."""
+    from briefgen.pack import PackOptions, make_pack
+    from briefgen.stamp import Stamps, parse_embargo
+
+    stamps = Stamps(draft=draft, embargo=parse_embargo(embargo) if embargo else None)
+    written = make_pack(
+        meeting_file,
+        ctx.obj["templates"],
+        ctx.obj["content"],
+        out,
+        PackOptions(copies, recipients, stamps),
+        lambda folders, audience: built_for_pack(
+            run_build(
+                ctx.obj["templates"],
+                ctx.obj["content"],
+                folders,
+                [audience],
+                out,
+                strict=strict,
+                force=force,
+                debug=ctx.obj["debug"],
+            )
+        ),
+    )
+    for path in written:
+        click.echo(f"wrote {display_path(path)}")
+
+
+def built_for_pack(results: list[DocumentResult]) -> list[DocumentResult]:
+    """A pack needs every one of its documents: one that was not built stops it."""
+    failed = [r for r in results if r.failed]
+    if failed:
+        raise BriefgenError(
+            f"{len(failed)} document(s) of the pack could not be built (see above): "
+            f"{failed[0].reason}"
+        )
+    return results
+
+
+@cli.command()
 @folder_paths
 @click.option(
     "--render", is_flag=True, help="Also lay out and fit every document, as a build does."
@@ -201,10 +270,13 @@ def new_briefing(ctx: click.Context, slug: str) -> None:
 @cli.command("schema")
 @click.pass_context
 def write_schema(ctx: click.Context) -> None:
-    """Write the briefing JSON Schema to schema/briefing.schema.json for editors."""
+    """Write the briefing and meeting JSON Schemas to schema/ for editors."""
+    from briefgen.scaffold import MEETING_SCHEMA_PATH
     from briefgen.scaffold import write_schema as write
 
-    click.echo(f"wrote {display_path(write(Path(ctx.obj['templates']).parent))}")
+    root = Path(ctx.obj["templates"]).parent
+    click.echo(f"wrote {display_path(write(root))}")
+    click.echo(f"wrote {display_path(root / MEETING_SCHEMA_PATH)}")
 
 
 @cli.command()
