@@ -29,6 +29,7 @@ from briefgen.summary import DocumentResult, Status
 
 if TYPE_CHECKING:
     from briefgen.build import Failed, JobOutcome, MadeDocument, Prepared, WorkOrder
+    from briefgen.stamp import Stamps
 
 
 class Console:
@@ -88,6 +89,7 @@ class BatchSettings:
     strict: bool = False
     workers: int | None = None
     debug: bool = False
+    stamps: Stamps | None = None
 
 
 # --- build ---------------------------------------------------------------------------------
@@ -106,6 +108,7 @@ def run_build(
     workers: int | None = None,
     debug: bool = False,
     progress: bool = True,
+    stamps: Stamps | None = None,
 ) -> list[DocumentResult]:
     """Build what is stale, write each briefing × audience as a set, and report every
     document: built, up to date, refused (with its reason) or not written."""
@@ -119,12 +122,13 @@ def run_build(
             "you can write to",
             out,
         ) from None
-    settings = BatchSettings(templates, out, strict, workers, debug)
+    settings = BatchSettings(templates, out, strict, workers, debug, stamps)
     console = Console(progress, debug)
     with exclusive(out):
         remove_leftovers(out)
         manifest = Manifest(out)
-        stale, fresh = plan(folders, templates, names, manifest, force, kinds)
+        variant = stamps.key() if stamps is not None and stamps.active else ""
+        stale, fresh = plan(folders, templates, names, manifest, force, kinds, variant)
         built = build_jobs(stale, len(fresh), known, manifest, settings, console) if stale else []
     return sorted(fresh + built, key=lambda r: (r.slug, r.audience, r.kind))
 
@@ -148,7 +152,7 @@ def build_jobs(
         known,
         settings.strict,
     )
-    options = BuildOptions(settings.out, settings.templates, settings.strict)
+    options = BuildOptions(settings.out, settings.templates, settings.strict, settings.stamps)
     order = WorkOrder(tuple(jobs), prepared.inputs, options, True, settings.debug)
     sets = SetWriter(jobs, manifest, console)
     results = sets.refuse_unprepared(prepared)

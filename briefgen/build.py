@@ -35,6 +35,7 @@ from briefgen.render_html import (
     for_audience,
 )
 from briefgen.schema import Briefing
+from briefgen.stamp import Stamps, stamp_document
 from briefgen.summary import DocumentResult
 from briefgen.typeset import (
     LaidOut,
@@ -65,6 +66,8 @@ class BuildOptions:
     out: Path
     templates: Path
     strict: bool = False
+    stamps: Stamps | None = None
+    """Marks laid over every page (draft, embargo, version line); None for none."""
 
 
 @dataclass(frozen=True)
@@ -231,6 +234,8 @@ def make_document(inputs: Inputs, kind: DocumentKind, options: BuildOptions) -> 
         laid_out, html, steps = fit_brief(inputs, lay_out_here)
     # Writing the PDF fetches attachments and may warn too, so it comes before the checks.
     data = pdf_bytes(laid_out, html)
+    if options.stamps is not None and options.stamps.active:
+        data = stamp_document(data, inputs.audience, options.templates, options.stamps)
     raise_refusals(laid_out.log, inputs, kind, options)
     return MadeDocument(kind, html, data, laid_out.pages, time.perf_counter() - started, steps)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,6 +13,9 @@ from briefgen.documents import DOCUMENT_KINDS, DocumentKind
 from briefgen.errors import BriefgenError, CommandLineError, Interrupted, display_path
 from briefgen.paths import BRIEFING_FILE, NAME_RULE, audience_folder, is_name
 from briefgen.summary import DocumentResult, summary_table
+
+if TYPE_CHECKING:
+    from briefgen.stamp import Stamps
 
 # The rendering stack (pydantic models, Jinja, WeasyPrint) is imported inside the
 # commands that need it, so an up-to-date `briefgen build` stays fast.
@@ -86,6 +90,11 @@ strict_option = click.option("--strict", is_flag=True, help="Fail on any WeasyPr
 @strict_option
 @click.option("--force", is_flag=True, help="Rebuild even outputs whose inputs have not changed.")
 @jobs_option
+@click.option("--draft", is_flag=True, help="Print a DRAFT watermark on every page.")
+@click.option("--embargo", metavar='"YYYY-MM-DD HH:MM"', help="Print an embargo on every page.")
+@click.option(
+    "--version-line", is_flag=True, help="Print the build date and git commit on every page."
+)
 @click.pass_context
 def build(
     ctx: click.Context,
@@ -96,6 +105,9 @@ def build(
     strict: bool,
     force: bool,
     jobs: int | None,
+    draft: bool,
+    embargo: str | None,
+    version_line: bool,
 ) -> None:
     """Build brief.pdf and handout.pdf for each briefing and audience.
 
@@ -115,6 +127,9 @@ def build(
         force=force,
         workers=jobs,
         debug=ctx.obj["debug"],
+        stamps=_stamps(ctx, draft, embargo, version_line)
+        if draft or embargo or version_line
+        else None,
     )
     click.echo(summary_table(results))
     if any(result.failed for result in results):
@@ -177,6 +192,17 @@ def pack(
     )
     for path in written:
         click.echo(f"wrote {display_path(path)}")
+
+
+def _stamps(ctx: click.Context, draft: bool, embargo: str | None, version_line: bool) -> Stamps:
+    from briefgen.stamp import Stamps, build_version, parse_embargo
+
+    root = Path(ctx.obj["templates"]).resolve().parent
+    return Stamps(
+        draft=draft,
+        embargo=parse_embargo(embargo) if embargo else None,
+        version=build_version(root, None) if version_line else None,
+    )
 
 
 def built_for_pack(results: list[DocumentResult]) -> list[DocumentResult]:

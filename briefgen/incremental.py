@@ -196,14 +196,20 @@ def plan(
     manifest: Manifest,
     force: bool,
     kinds: tuple[DocumentKind, ...] = DOCUMENT_KINDS,
+    variant: str = "",
 ) -> tuple[list[Job], list[DocumentResult]]:
-    """Split every output into jobs to build and outputs that are already current."""
+    """Split every output into jobs to build and outputs that are already current.
+
+    `variant` names what else shapes the output (the stamps asked for), so a draft and a
+    final build of the same inputs are different outputs."""
     cache: dict[Any, str] = {}
     stale: list[Job] = []
     fresh: list[DocumentResult] = []
     for folder in folders:
         for audience in audiences:
             inputs = input_hash(folder, templates, audience, cache)
+            if variant:
+                inputs = hashlib.sha256(f"{inputs}\n{variant}".encode()).hexdigest()
             for kind in kinds:
                 job = Job(folder, audience, kind, inputs)
                 if not force and manifest.is_fresh(job):

@@ -102,7 +102,10 @@ def test_an_image_in_the_briefing_outside_its_folder_fails_check(project: Path) 
     yaml.write_text(GOOD.replace("A short summary.", "See ![map](../../map.png)."))
     status, errors, _ = check(project)
     assert status == 1
-    assert len(errors) == 1 and errors[0].startswith("content/mini/briefing.yaml:5:1: in summary")
+    line = line_of(yaml, "map.png")
+    assert len(errors) == 1 and errors[0].startswith(
+        f"content/mini/briefing.yaml:{line}:1: in summary"
+    )
 
 
 def test_every_error_of_every_audience_is_reported(project: Path) -> None:
@@ -113,12 +116,12 @@ def test_every_error_of_every_audience_is_reported(project: Path) -> None:
     second = project / "content" / "second"
     second.mkdir()
     (second / "briefing.yaml").write_text(GOOD.replace("summary:", "sumary:"))
+    line = line_of(second / "briefing.yaml", "sumary:")
     status, errors, out = check(project)
     assert status == 1 and out == ""
     assert errors[0].startswith("templates/audiences/press/brief.html.j2:")
-    assert (
-        errors[1]
-        == 'content/second/briefing.yaml:5:1: unknown key "sumary". Did you mean "summary"?'
+    assert errors[1] == (
+        f'content/second/briefing.yaml:{line}:1: unknown key "sumary". Did you mean "summary"?'
     )
     assert errors[2].startswith(f"templates/audiences/ministers/brief.html.j2:{ministers}: ")
     assert len(errors) == 3, errors
@@ -141,5 +144,5 @@ def test_watch_previews_through_the_same_checks(project: Path) -> None:
     folder = project / "content" / "mini"
     (folder / "briefing.yaml").write_text(GOOD.replace("A short summary.", "Cards 🂡."))
     preview = Preview(project / "templates", [folder], "general")
-    page = preview.render("mini", "general", "brief")
+    page = preview.render("mini", "general", "brief", nonce="n")
     assert "briefgen-error" in page and "U+1F0A1" in page
