@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from briefgen.audience import Audience
+from briefgen.audience import Audience, load_audience
 from briefgen.documents import DOCUMENT_KINDS, DocumentKind
 from briefgen.errors import BriefgenError, CommandLineError
 from briefgen.fit import DoesNotFit, Fitted, fit_to_one_page
@@ -28,6 +28,7 @@ from briefgen.render_html import (
     for_audience,
 )
 from briefgen.schema import Briefing
+from briefgen.stamp import Stamps, stamp_document
 from briefgen.summary import DocumentResult
 from briefgen.typeset import LaidOut, lay_out, pdf_bytes, warm_up
 from briefgen.validate import load_briefing
@@ -40,6 +41,8 @@ class BuildOptions:
     out: Path
     templates: Path
     strict: bool = False
+    stamps: Stamps | None = None
+    """Marks laid over every page (draft, embargo, version line); None for none."""
 
 
 @dataclass(frozen=True)
@@ -227,6 +230,10 @@ def emit(
     may warn too; nothing is written unless both files can be, HTML and PDF together.
     """
     data = pdf_bytes(fitted.laid_out, fitted.html)
+    if options.stamps is not None and options.stamps.active:
+        data = stamp_document(
+            data, load_audience(options.templates, audience), options.templates, options.stamps
+        )
     log = fitted.laid_out.log
     for url in log.refused:
         reason = log.reasons.get(url, "not allowed")

@@ -12,6 +12,7 @@ import jinja2
 from markupsafe import Markup
 
 from briefgen.audience import Audience
+from briefgen.bidi import isolate_right_to_left
 from briefgen.charts import ChartStyle, chart_image
 from briefgen.citations import Citations
 from briefgen.data import table_view
@@ -25,6 +26,7 @@ from briefgen.markup import (
     printed_address,
     render_markdown,
 )
+from briefgen.qr import qr_codes
 from briefgen.schema import Briefing, Tailored
 from briefgen.timeline import STRIP_FONT_EM, timeline_layout
 
@@ -231,6 +233,7 @@ class TemplateRenderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
             bytecode_cache=_BYTECODE,
+            finalize=isolate_printed,
         )
         self.env.filters.update(
             md=markdown_filter(inline=False),
@@ -277,6 +280,7 @@ class TemplateRenderer:
             "sections": handout_sections(shown, self.audience),
             "section_titles": {name: getattr(config.labels, name) for name in HANDOUT_SECTIONS},
             "notes": notes,
+            "qr_codes": qr_codes(shown, self.audience) if kind == "brief" else [],
             "cite": Citations(shown, config.labels.paragraph),
             "font_faces": Markup(font_face_css(self.templates)),
             "font_stack": lambda family: Markup(font_stack(family, self.templates)),
@@ -353,9 +357,21 @@ def template_frame(exc: BaseException) -> tuple[str | None, int | None]:
     return where
 
 
+def isolate_printed(value: Any) -> Any:
+    """Every plain string a template prints, with right-to-left runs isolated (see bidi.py).
+
+    Markup is already final (Markdown isolates its own text nodes), and web addresses are
+    left alone so that an isolate never lands inside a link target.
+    """
+    if isinstance(value, str) and not isinstance(value, Markup) and "://" not in value:
+        return isolate_right_to_left(value)
+    return value
+
+
 def css_string(value: str) -> Markup:
     """A value made safe inside a CSS string literal in double quotes."""
     escaped = "".join(
-        f"\\{ord(ch):x} " if ch in '"\\\n\r<>' or ord(ch) < 32 else ch for ch in str(value)
+        f"\\{ord(ch):x} " if ch in '"\\\n\r<>' or ord(ch) < 32 else ch
+        for ch in isolate_right_to_left(str(value))
     )
     return Markup(f'"{escaped}"')
