@@ -22,7 +22,7 @@ from briefgen.audience import Audience, load_audience
 from briefgen.documents import DOCUMENT_KINDS, DocumentKind
 from briefgen.errors import BriefgenError, CommandLineError, display_path
 from briefgen.fit import DoesNotFit, fit_to_one_page
-from briefgen.fonts import font_face_css
+from briefgen.fonts import font_face_css, svg_font_family
 from briefgen.glyphs import check_audience_glyphs, check_briefing_glyphs
 from briefgen.incremental import MANIFEST_NAME, Job, Manifest, Record
 from briefgen.load import LoadedYaml, Location, strings_in
@@ -222,9 +222,11 @@ def make_document(inputs: Inputs, kind: DocumentKind, options: BuildOptions) -> 
     warned about."""
     started = time.perf_counter()
     roots = allowed_roots(inputs, options)
+    config = inputs.audience.config
+    svg_fonts = svg_font_family(config.fonts.headings, options.templates)
 
     def lay_out_here(html: str) -> LaidOut:
-        return lay_out(html, inputs.folder, roots, inputs.audience.config.pdf_standards)
+        return lay_out(html, inputs.folder, roots, config.pdf_standards, svg_fonts)
 
     steps = ""
     if kind == "handout":
@@ -320,6 +322,9 @@ def describe_item(briefing: Briefing, item: str) -> str:
         return f'fact "{briefing.key_facts[int(parts[1])].figure}"'
     if parts[0] == "quotes":
         return f"quote {int(parts[1]) + 1}"
+    if parts[0] in {"figures", "tables"}:
+        block = getattr(briefing, parts[0])[int(parts[1])]
+        return f'{"chart" if parts[0] == "figures" else "table"} "{block.title}"'
     if len(parts) == 2:
         return f"argument point {int(parts[1]) + 1}"
     return f"argument point {int(parts[1]) + 1}.{int(parts[3]) + 1}"
