@@ -105,6 +105,10 @@ class Labels(Strict):
     reference: Text
     more_in_handout: Text
     source_note: Text
+    figures: Text
+    figure: Text
+    table: Text
+    data_source: Text
     scan_links: Text
 
 

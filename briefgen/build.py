@@ -14,7 +14,7 @@ from briefgen.audience import Audience, load_audience
 from briefgen.documents import DOCUMENT_KINDS, DocumentKind
 from briefgen.errors import BriefgenError, CommandLineError
 from briefgen.fit import DoesNotFit, Fitted, fit_to_one_page
-from briefgen.fonts import font_face_css
+from briefgen.fonts import font_face_css, svg_font_family
 from briefgen.glyphs import check_audience_glyphs, check_briefing_glyphs
 from briefgen.incremental import Job
 from briefgen.load import LoadedYaml, Location, strings_in
@@ -92,9 +92,10 @@ def build_document(inputs: Inputs, kind: DocumentKind, options: BuildOptions) ->
     audience, renderer = inputs.audience, inputs.renderer
     target = options.out / folder.name / audience.name
     allowed = [options.templates, folder]
+    svg_fonts = svg_font_family(audience.config.fonts.headings, options.templates)
 
     def lay_out_here(html: str) -> LaidOut:
-        return lay_out(html, folder, allowed, audience.config.pdf_standards)
+        return lay_out(html, folder, allowed, audience.config.pdf_standards, svg_fonts)
 
     if kind == "handout":
         html = renderer.render("handout", briefing)
@@ -287,6 +288,9 @@ def describe_item(briefing: Briefing, item: str) -> str:
         return f'fact "{briefing.key_facts[int(parts[1])].figure}"'
     if parts[0] == "quotes":
         return f"quote {int(parts[1]) + 1}"
+    if parts[0] in {"figures", "tables"}:
+        block = getattr(briefing, parts[0])[int(parts[1])]
+        return f'{"chart" if parts[0] == "figures" else "table"} "{block.title}"'
     if len(parts) == 2:
         return f"argument point {int(parts[1]) + 1}"
     return f"argument point {int(parts[1]) + 1}.{int(parts[3]) + 1}"
