@@ -22,7 +22,7 @@ from markupsafe import Markup
 from briefgen.assemble import Assembler, Bookmark, save, stamp
 from briefgen.audience import Audience
 from briefgen.booklet import impose
-from briefgen.errors import BriefgenError
+from briefgen.errors import BriefgenError, CommandLineError
 from briefgen.marking import pack_marking
 from briefgen.meeting import MEETINGS_FOLDER, LoadedMeeting, load_meeting
 from briefgen.output import write_atomically
@@ -388,12 +388,24 @@ def make_pack(
 
     loaded = load_meeting(meeting_file, templates, content)
     pack_marking(loaded)  # refuse an under-marked pack before building anything
+    check_printable(options.recipients, templates)
     folders = list(loaded.folders.values())
     outputs = build_parts(folders, loaded.audience.name) if folders else []
     built = {(o.slug, o.kind): o.path for o in outputs}
     titles = {slug: load_briefing(folder)[0].title for slug, folder in loaded.folders.items()}
     files = build_pack(loaded, built, titles, templates, resolve_options(loaded, options))
     return write_pack(files, out / MEETINGS_FOLDER / loaded.name)
+
+
+def check_printable(names: tuple[str, ...], templates: Path) -> None:
+    """Names from the command line print on every page: the shipped fonts must have them."""
+    from briefgen.glyphs import covered_codepoints, missing_characters, missing_message
+
+    covered = covered_codepoints(templates)
+    for name in names:
+        missing = missing_characters(name, covered)
+        if missing:
+            raise CommandLineError(f'--recipient "{name}": {missing_message(missing)}')
 
 
 def resolve_options(loaded: LoadedMeeting, options: PackOptions) -> PackOptions:
