@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+import textwrap
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -33,6 +34,10 @@ COVER_TEMPLATE = "pack_cover.html.j2"
 COVER_STYLESHEETS = ("css/common.css", "css/pack.css")
 PACK_FILE = "pack.pdf"
 COPIES_FOLDER = "copies"
+MAX_LABEL_CHARS = 50
+"""An item label longer than this is cut at a word and ends with "…": the label shares
+the top band with the banner. (CSS's text-overflow ellipsis would do it by width, but
+WeasyPrint maps its "…" glyph to the whole hidden text, which readers cannot extract.)"""
 MAX_COVER_PASSES = 4
 """Page numbers on the cover can change its length; it settles in one or two passes."""
 
@@ -284,8 +289,11 @@ def _outline(
     return [meeting]
 
 
-def item_label(word: str, number: int, title: str) -> str:
-    return f"{word} {number} · {title}"
+def item_label(word: str, number: int, title: str, limit: int | None = None) -> str:
+    label = f"{word} {number} · {title}"
+    if limit is None or len(label) <= limit:
+        return label
+    return textwrap.shorten(label, limit, placeholder=" …")
 
 
 def _variants(loaded: LoadedMeeting, options: PackOptions) -> list[tuple[str, Stamps]]:
@@ -353,7 +361,7 @@ def page_stamps(
     marks = []
     for number, slot in enumerate(slots, start=1):
         label = (
-            item_label(labels.item, slot.item, items[slot.item - 1].title)
+            item_label(labels.item, slot.item, items[slot.item - 1].title, MAX_LABEL_CHARS)
             if slot.item is not None
             else labels.agenda
         )
