@@ -222,6 +222,7 @@ def run_build(
 )
 @click.option("--draft", is_flag=True, help="Print a DRAFT watermark on every page.")
 @click.option("--embargo", metavar='"YYYY-MM-DD HH:MM"', help="Print an embargo on every page.")
+@click.option("--booklet", is_flag=True, help="Also write each PDF as an A5 booklet on A4.")
 @click.option("--strict", is_flag=True, help="Fail on any WeasyPrint warning.")
 @click.option("--force", is_flag=True, help="Rebuild the documents even if up to date.")
 @click.pass_context
@@ -233,6 +234,7 @@ def pack(
     recipients: tuple[str, ...],
     draft: bool,
     embargo: str | None,
+    booklet: bool,
     strict: bool,
     force: bool,
 ) -> None:
@@ -246,13 +248,28 @@ def pack(
         ctx.obj["templates"],
         ctx.obj["content"],
         out,
-        PackOptions(copies, recipients, stamps),
+        PackOptions(copies, recipients, stamps, booklet),
         lambda folders, audience: run_build(
             ctx.obj["templates"], ctx.obj["content"], folders, [audience], out, strict, force
         ),
     )
     for path in written:
         click.echo(f"wrote {display_path(path)}")
+
+
+@cli.command("booklet")
+@click.argument("pdf", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Default: NAME-booklet.pdf.",
+)
+def booklet_command(pdf: Path, out: Path | None) -> None:
+    """Impose a handout or pack as a saddle-stitched booklet: A5 pages on A4 sheets."""
+    from briefgen.booklet import impose_file
+
+    click.echo(f"wrote {display_path(impose_file(pdf, out))}")
 
 
 @cli.command()
