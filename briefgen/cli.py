@@ -152,6 +152,7 @@ def build(
 )
 @click.option("--draft", is_flag=True, help="Print a DRAFT watermark on every page.")
 @click.option("--embargo", metavar='"YYYY-MM-DD HH:MM"', help="Print an embargo on every page.")
+@click.option("--booklet", is_flag=True, help="Also write each PDF as an A5 booklet on A4.")
 @click.option("--strict", is_flag=True, help="Fail on any WeasyPrint warning.")
 @click.option("--force", is_flag=True, help="Rebuild the documents even if up to date.")
 @click.pass_context
@@ -163,6 +164,7 @@ def pack(
     recipients: tuple[str, ...],
     draft: bool,
     embargo: str | None,
+    booklet: bool,
     strict: bool,
     force: bool,
 ) -> None:
@@ -176,7 +178,7 @@ def pack(
         ctx.obj["templates"],
         ctx.obj["content"],
         out,
-        PackOptions(copies, recipients, stamps),
+        PackOptions(copies, recipients, stamps, booklet),
         lambda folders, audience: built_for_pack(
             run_build(
                 ctx.obj["templates"],
@@ -203,6 +205,21 @@ def _stamps(ctx: click.Context, draft: bool, embargo: str | None, version_line: 
         embargo=parse_embargo(embargo) if embargo else None,
         version=build_version(root, None) if version_line else None,
     )
+
+
+@cli.command("booklet")
+@click.argument("pdf", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Default: NAME-booklet.pdf.",
+)
+def booklet_command(pdf: Path, out: Path | None) -> None:
+    """Impose a handout or pack as a saddle-stitched booklet: A5 pages on A4 sheets."""
+    from briefgen.booklet import impose_file
+
+    click.echo(f"wrote {display_path(impose_file(pdf, out))}")
 
 
 def built_for_pack(results: list[DocumentResult]) -> list[DocumentResult]:
