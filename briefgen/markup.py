@@ -189,3 +189,23 @@ def plain_text(text: str) -> str:
     html = _markdown(_FOOTNOTE_REF.sub("", _FOOTNOTE_DEF.sub("", text)))
     # nh3 returns HTML: entities such as `&amp;` must become characters again.
     return " ".join(unescape(nh3.clean(html, tags=set())).split())
+
+
+def image_sources(text: str) -> list[str]:
+    """The `src` of every image the Markdown `text` shows, footnotes included, as written:
+    what `briefgen check` must find in the briefing folder before anything renders."""
+    from html.parser import HTMLParser
+
+    sources: list[str] = []
+
+    class Images(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag == "img":
+                sources.extend(value for name, value in attrs if name == "src" and value)
+
+    definitions = [match[2] for match in _FOOTNOTE_DEF.finditer(text)]
+    for part in [_FOOTNOTE_DEF.sub("", text), *definitions]:
+        parser = Images()
+        parser.feed(_markdown(part))
+        parser.close()
+    return sources

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
+from briefgen.svg_limits import svg_problem
+
 if TYPE_CHECKING:
     from weasyprint import Document
     from weasyprint.urls import URLFetcherResponse
@@ -23,7 +25,25 @@ MAX_IMAGE_SIDE = 10_000
 MAX_IMAGE_PIXELS = 40_000_000
 """Raster images beyond these are refused from their header, before anything decodes
 them: 40 megapixels is already about 160 MB of memory once decoded."""
-_NOT_IMAGES = (".css", ".ttf", ".otf", ".woff", ".woff2", ".svg", ".txt")
+_NOT_IMAGES = (".css", ".ttf", ".otf", ".woff", ".woff2", ".txt")
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height of a raster image from its header, or None if it is not one."""
+    import warnings
+    from io import BytesIO
+
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            with Image.open(BytesIO(data)) as image:
+                return image.size
+        except Image.DecompressionBombError:
+            return MAX_IMAGE_SIDE + 1, MAX_IMAGE_SIDE + 1
+        except Exception:  # not a raster image Pillow knows
+            return None
 
 
 def image_problem(data: bytes) -> str | None:
@@ -97,6 +117,8 @@ def make_fetcher(allowed_roots: list[Path], log: ResourceLog) -> Any:
                 if len(url) > MAX_DATA_URI_BYTES:
                     return self.refuse(url, f"data: URI over {MAX_DATA_URI_BYTES:,} bytes")
             elif scheme == "file":
+                if urlsplit(url).query:  # each spelling of a file is read and decoded anew
+                    return self.refuse(url, "a file name with a ?query")
                 name = unquote(urlsplit(url).path)
                 if "\x00" in name:
                     return self.refuse(url, "NUL character in the file name")
@@ -114,7 +136,11 @@ def make_fetcher(allowed_roots: list[Path], log: ResourceLog) -> Any:
                 body = response.read(MAX_RESOURCE_BYTES + 1)
             finally:
                 response.close()
-            problem = image_problem(body) if len(body) <= MAX_RESOURCE_BYTES else "too large"
+            problem = (
+                (image_problem(body) or svg_problem(body))
+                if len(body) <= MAX_RESOURCE_BYTES
+                else "too large"
+            )
             if problem:
                 return self.refuse(url, problem)
             return URLFetcherResponse(response.url, body, response.headers, response.status)
