@@ -30,6 +30,8 @@ MAX_NESTING = 16
 """Elements inside one another (lists, quotes, emphasis, links) within one field."""
 MAX_INLINE_ELEMENTS = 200
 """Emphasis, links, code, note calls and other inline elements in one field."""
+MAX_TABLE_CELLS = 500
+"""Cells of the Markdown tables in one field."""
 MAX_NOTE_CALLS = 50
 """Footnote references (`[^label]`) in one field."""
 MAX_EMPHASIS_MARKS = 1_000
@@ -38,8 +40,13 @@ MAX_LOOKAHEAD = 200_000
 """Characters the Markdown parser may scan ahead from openers (`[`, `](`, `<tag`) to
 their closing brackets in one field: about a tenth of a second."""
 
-_BLOCK_TAGS = frozenset({"p", "ul", "ol", "li", "blockquote"})
-_VOID_TAGS = frozenset({"br", "img", "hr"})
+_BLOCK_TAGS = frozenset(
+    {"p", "ul", "ol", "li", "blockquote", "table", "thead", "tbody", "tr", "th", "td"}
+)
+_CELL_TAGS = frozenset({"th", "td"})
+_VOID_TAGS = frozenset({"br", "wbr", "img", "hr", "col", "area", "source", "track"})
+_BREAKS = frozenset({"br", "wbr"})
+"""Line-break opportunities, not boxes of their own: a printed address has many."""
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)\b[^>]*?(/?)>")
 _LINE_NESTING = re.compile(r"^([ \t]*)((?:>[ \t]?|(?:[-*+]|\d{1,9}[.)])[ \t]+)*)", re.M)
 _NESTING_MARK = re.compile(r">|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t])")
@@ -150,13 +157,14 @@ def _rendered_problem(text: str) -> str | None:
             f"has {calls:,} footnote references, over the limit of {MAX_NOTE_CALLS}; "
             "cite a note once per paragraph"
         )
-    inline = 0
+    inline = cells = 0
     for part in [str(html), *map(str, notes.items)]:
         depth = 0
         for closing, tag, self_closing in _TAG.findall(part):
             name = tag.lower()
-            if name not in _BLOCK_TAGS:
+            if name not in _BLOCK_TAGS and name not in _BREAKS:
                 inline += not closing
+            cells += name in _CELL_TAGS and not closing
             if name in _VOID_TAGS or self_closing:
                 continue
             depth += -1 if closing else 1
@@ -165,6 +173,11 @@ def _rendered_problem(text: str) -> str | None:
                     f"nests elements more than {MAX_NESTING} deep (lists, quotes, emphasis "
                     "or links inside one another); flatten them"
                 )
+    if cells > MAX_TABLE_CELLS:
+        return (
+            f"has tables of {cells:,} cells, over the limit of {MAX_TABLE_CELLS}; "
+            "split the table or keep the data in a file beside the briefing"
+        )
     if inline > MAX_INLINE_ELEMENTS:
         return (
             f"has {inline:,} emphasis, links and other inline elements, over the limit of "

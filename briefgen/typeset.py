@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
+from briefgen.conformance import DEFAULT_STANDARD, complete_tagging, finisher, pdf_variant
 from briefgen.svg_limits import svg_problem
 
 if TYPE_CHECKING:
@@ -25,6 +27,7 @@ MAX_IMAGE_SIDE = 10_000
 MAX_IMAGE_PIXELS = 40_000_000
 """Raster images beyond these are refused from their header, before anything decodes
 them: 40 megapixels is already about 160 MB of memory once decoded."""
+DEFAULT_STANDARDS: list[str] = [DEFAULT_STANDARD]
 _NOT_IMAGES = (".css", ".ttf", ".otf", ".woff", ".woff2", ".txt")
 
 
@@ -104,8 +107,12 @@ def collect_engine_warnings(log: ResourceLog) -> Iterator[None]:
         logger.propagate = previous
 
 
-def make_fetcher(allowed_roots: list[Path], log: ResourceLog) -> Any:
-    """A URL fetcher that serves files under `allowed_roots` and small data: URIs only."""
+def make_fetcher(allowed_roots: list[Path], log: ResourceLog, svg_fonts: str | None = None) -> Any:
+    """A URL fetcher that serves files under `allowed_roots` and small data: URIs only.
+
+    With `svg_fonts`, an SVG file's text is set in those families (`briefgen/svg.py`), so
+    WeasyPrint never falls back to a machine font for it.
+    """
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     roots = [root.resolve() for root in allowed_roots]
@@ -130,6 +137,8 @@ def make_fetcher(allowed_roots: list[Path], log: ResourceLog) -> Any:
             else:
                 return self.refuse(url, "network access is disabled")
             response = super().fetch(url, headers)
+            if svg_fonts and scheme == "file" and urlsplit(url).path.lower().endswith(".svg"):
+                return self.shipped_fonts_svg(response)
             if urlsplit(url).path.lower().endswith(_NOT_IMAGES):
                 return response
             try:
@@ -143,6 +152,18 @@ def make_fetcher(allowed_roots: list[Path], log: ResourceLog) -> Any:
             )
             if problem:
                 return self.refuse(url, problem)
+            return URLFetcherResponse(response.url, body, response.headers, response.status)
+
+        def shipped_fonts_svg(self, response: URLFetcherResponse) -> URLFetcherResponse:
+            from briefgen.svg import SvgProblem, with_font_family
+
+            assert svg_fonts is not None
+            try:
+                body = response.read(MAX_RESOURCE_BYTES + 1)
+            finally:
+                response.close()
+            with contextlib.suppress(SvgProblem):  # not XML: WeasyPrint reports it
+                body = with_font_family(body, svg_fonts)
             return URLFetcherResponse(response.url, body, response.headers, response.status)
 
         def refuse(self, url: str, why: str) -> URLFetcherResponse:
@@ -161,6 +182,7 @@ def shorten(url: str, limit: int = 80) -> str:
 class LaidOut:
     document: Document
     log: ResourceLog
+    standards: list[str]
 
     @property
     def pages(self) -> int:
@@ -198,8 +220,17 @@ def warm_up(font_faces: str, allowed_roots: list[Path]) -> None:
         )
 
 
-def lay_out(html: str, base_url: Path, allowed_roots: list[Path]) -> LaidOut:
-    """Parse and paginate `html`; nothing is written yet."""
+def lay_out(
+    html: str,
+    base_url: Path,
+    allowed_roots: list[Path],
+    standards: list[str] = DEFAULT_STANDARDS,
+    svg_fonts: str | None = None,
+) -> LaidOut:
+    """Parse and paginate `html` for the PDF `standards`; nothing is written yet.
+
+    `svg_fonts` (`fonts.svg_font_family`) replaces every font-family in SVG images.
+    """
     from weasyprint import HTML
 
     log = ResourceLog()
@@ -207,15 +238,22 @@ def lay_out(html: str, base_url: Path, allowed_roots: list[Path]) -> LaidOut:
         document = HTML(
             string=html,
             base_url=str(base_url),
-            url_fetcher=make_fetcher(allowed_roots, log),
-        ).render(font_config=shared_font_config(), pdf_tags=True)
-    return LaidOut(document, log)
+            url_fetcher=make_fetcher(allowed_roots, log, svg_fonts),
+        ).render(
+            font_config=shared_font_config(), pdf_tags=True, pdf_variant=pdf_variant(standards)
+        )
+    return LaidOut(document, log, standards)
 
 
 def pdf_bytes(laid_out: LaidOut, html: str) -> bytes:
     """The PDF, with an identifier derived from the HTML so equal input gives equal bytes."""
     identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
-    with collect_engine_warnings(laid_out.log):
-        data = laid_out.document.write_pdf(pdf_identifier=identifier, pdf_tags=True)
+    with collect_engine_warnings(laid_out.log), complete_tagging():
+        data = laid_out.document.write_pdf(
+            pdf_identifier=identifier,
+            pdf_tags=True,
+            pdf_variant=pdf_variant(laid_out.standards),
+            finisher=finisher(laid_out.standards),
+        )
     assert isinstance(data, bytes)
     return data

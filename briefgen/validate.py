@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from briefgen.data import check_data
 from briefgen.errors import BriefgenError, did_you_mean
 from briefgen.load import LoadedYaml, Location, load_yaml, read_text, strings_in
 from briefgen.paths import BRIEFING_FILE, NAME_RULE
@@ -250,7 +251,10 @@ def load_briefing(folder: Path, audiences: list[str] | None = None) -> tuple[Bri
     loaded = load_yaml(folder / BRIEFING_FILE)
     briefing = validate_model(loaded, Briefing)
     briefing, errors = check_citations(briefing, loaded, folder)
-    errors += check_prose(briefing, loaded) + check_images(briefing, loaded, folder)
+    briefing, data_errors = check_data(briefing, loaded, folder)
+    errors += data_errors
+    errors += check_prose(briefing, loaded)
+    errors += check_images(briefing, loaded, folder) + check_alt_text(loaded)
     if audiences is not None:
         errors += check_audience_names(loaded, audiences)
     if errors:
@@ -427,6 +431,9 @@ def citations(briefing: Briefing) -> list[tuple[Location, SourceRef, str | None]
     for name in ("implications", "recommendations"):
         for i, item in enumerate(getattr(briefing, name)):
             add((name, i), item.source)
+    for name in ("figures", "tables"):
+        for i, block in enumerate(getattr(briefing, name)):
+            add((name, i), block.source)
     return found
 
 
@@ -481,7 +488,7 @@ def check_images(briefing: Briefing, loaded: LoadedYaml, folder: Path) -> list[B
     """
     from urllib.parse import unquote
 
-    from briefgen.markup import image_sources
+    from briefgen.markup import images_in
     from briefgen.svg_limits import svg_problem
     from briefgen.typeset import MAX_RESOURCE_BYTES, image_problem, image_size
 
@@ -530,9 +537,40 @@ def check_images(briefing: Briefing, loaded: LoadedYaml, folder: Path) -> list[B
     for location, text in markdown_fields(briefing):
         if prose_problem(text):
             continue  # reported by check_prose; rendering it here would cost as much
-        for url in dict.fromkeys(image_sources(text)):
+        for url in dict.fromkeys(image.src for image in images_in(text)):
             message = problem(url.strip())
             if message:
                 field = ".".join(map(str, location))
                 errors.append(loaded.error(location, f"in {field}: {message}"))
+    return errors
+
+
+def check_alt_text(loaded: LoadedYaml) -> list[BriefgenError]:
+    """Every image in prose says what it shows, or is explicitly marked decorative.
+
+    Read from the rendered HTML, so `![alt](x)`, `![alt][label]` and raw `<img>` are one
+    case. `![](x.png "decorative")` (the Markdown title) marks an image that carries no
+    information: it prints with empty alt text and is an artifact in the PDF.
+    """
+    from briefgen.markup import images_in
+
+    errors: list[BriefgenError] = []
+    for location, text in strings_in(loaded.data):
+        if "![" not in text and "<img" not in text.lower():
+            continue
+        if prose_problem(text):
+            continue  # reported by check_prose; rendering it here would cost as much
+        for image in images_in(text):
+            if image.alt.strip() or image.decorative:
+                continue
+            field = ".".join(map(str, location))
+            name = _short(image.src, 60)
+            errors.append(
+                loaded.error(
+                    location,
+                    f'in {field}: image "{name}" has no alt text; say what it shows, as in '
+                    f"![Map of the corridor]({name}), or if it carries no information mark it "
+                    f'decorative: ![]({name} "decorative")',
+                )
+            )
     return errors
