@@ -10,29 +10,50 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 from ruamel.yaml.comments import CommentedMap
 
+from briefgen.documents import HandoutSection
 from briefgen.errors import CommandLineError, did_you_mean
 from briefgen.load import LoadedYaml, load_yaml
-from briefgen.paths import AUDIENCES_FOLDER, BASE_FOLDER, CONFIG_NAME, audience_names
-from briefgen.schema import Strict, Text
+from briefgen.paths import CONFIG_NAME, audience_folder, audience_names, base_folder
+from briefgen.schema import LanguageTag, Strict, Text
 from briefgen.validate import validate_model
 
 Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
 FontFamily = Literal["Noto Serif", "Noto Sans"]
-HandoutSection = Literal[
-    "summary",
-    "key_facts",
-    "argument",
-    "background",
-    "timeline",
-    "quotes",
-    "what_to_watch",
-    "questions",
-    "glossary",
-    "sources",
-]
+
+
+DATE_PLACEHOLDERS = ("day", "month", "year")
+
+
+def closed_date_format(text: str) -> str:
+    """Only bare `{day}`, `{month}` and `{year}`: str.format would otherwise reach into
+    Python objects (`{day.__class__}`) or pad without bound (`{day:>1000000}`)."""
+    import string
+
+    try:
+        fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(text)]
+    except ValueError:
+        raise ValueError(
+            "has an unmatched { or }; write {day}, {month} and {year}, and {{ or }} for a brace"
+        ) from None
+    for name, spec, conversion in fields:
+        if name is not None and (name not in DATE_PLACEHOLDERS or spec or conversion):
+            shown = (
+                "{"
+                + name
+                + (f"!{conversion}" if conversion else "")
+                + (f":{spec}" if spec else "")
+                + "}"
+            )
+            raise ValueError(
+                f'has "{shown[:40]}"; only {{day}}, {{month}} and {{year}} are allowed, as they are'
+            )
+    return text
+
+
+DateFormat = Annotated[Text, AfterValidator(closed_date_format)]
 
 
 class Organisation(Strict):
@@ -110,8 +131,8 @@ class AudienceConfig(Strict):
     organisation: Organisation
     palette: Palette
     fonts: Fonts
-    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
-    date_format: Text = Field(description="With {day}, {month} and {year}.")
+    language: LanguageTag
+    date_format: DateFormat = Field(description="With {day}, {month} and {year}, and nothing else.")
     months: list[Text] = Field(min_length=12, max_length=12)
     labels: Labels
     brief: BriefSettings
@@ -125,7 +146,7 @@ class Audience:
     config: AudienceConfig
     search_path: tuple[Path, ...]
     """Template folders, most specific first: the audience, then base, then the root."""
-    sources: tuple[LoadedYaml, ...] = ()
+    config_files: tuple[LoadedYaml, ...] = ()
     """The config files it was built from, base first, for checks that report lines."""
 
     def format_date(self, value: Any) -> str:
@@ -147,8 +168,8 @@ def load_audience(templates: Path, name: str) -> Audience:
         raise CommandLineError(
             f'unknown audience "{name}".{did_you_mean(name, names)} Audiences: {listing}'
         )
-    folder = templates / AUDIENCES_FOLDER / name
-    base = base_config(templates / BASE_FOLDER / CONFIG_NAME)
+    folder = audience_folder(templates, name)
+    base = base_config(base_folder(templates) / CONFIG_NAME)
     own = load_yaml(folder / CONFIG_NAME, "audience config")
     # Only the audience's own keys can now be wrong, so errors point into its file.
     config = validate_model(LoadedYaml(own.path, deep_merge(base.data, own.data)), AudienceConfig)
@@ -162,7 +183,7 @@ def load_audience(templates: Path, name: str) -> Audience:
         raise own.error(
             ("brief", "min_body_size_pt"), "min_body_size_pt must not exceed body_size_pt"
         )
-    search_path = (folder, templates / BASE_FOLDER, templates)
+    search_path = (folder, base_folder(templates), templates)
     return Audience(name, folder, config, search_path, (base, own))
 
 

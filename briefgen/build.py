@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from briefgen.audience import Audience
+from briefgen.documents import DOCUMENT_KINDS, DocumentKind
 from briefgen.errors import BriefgenError, CommandLineError
 from briefgen.fit import DoesNotFit, Fitted, fit_to_one_page
 from briefgen.fonts import font_face_css
@@ -18,8 +19,8 @@ from briefgen.glyphs import check_audience_glyphs, check_briefing_glyphs
 from briefgen.incremental import Job
 from briefgen.load import LoadedYaml, Location, strings_in
 from briefgen.output import write_atomically
+from briefgen.paths import audience_folder
 from briefgen.render_html import (
-    DocumentKind,
     Fit,
     TemplateRenderer,
     droppable_items,
@@ -27,11 +28,11 @@ from briefgen.render_html import (
     for_audience,
 )
 from briefgen.schema import Briefing
-from briefgen.summary import Output
+from briefgen.summary import DocumentResult
 from briefgen.typeset import LaidOut, lay_out, pdf_bytes, warm_up
 from briefgen.validate import load_briefing
 
-__all__ = ["BuildOptions", "Output", "build_briefing", "build_document", "run_jobs"]
+__all__ = ["BuildOptions", "DocumentResult", "build_briefing", "build_document", "run_jobs"]
 
 
 @dataclass(frozen=True)
@@ -74,14 +75,14 @@ def make_renderer(audience: Audience, templates: Path) -> TemplateRenderer:
 
 def build_briefing(
     folder: Path, audience: Audience, options: BuildOptions, known_audiences: list[str]
-) -> list[Output]:
+) -> list[DocumentResult]:
     """Build brief and handout of one briefing for one audience; returns what was written."""
     briefing, loaded = load_briefings([folder], known_audiences, options.templates)[folder]
     inputs = Inputs(folder, briefing, loaded, audience, make_renderer(audience, options.templates))
-    return [build_document(inputs, kind, options) for kind in ("brief", "handout")]
+    return [build_document(inputs, kind, options) for kind in DOCUMENT_KINDS]
 
 
-def build_document(inputs: Inputs, kind: DocumentKind, options: BuildOptions) -> Output:
+def build_document(inputs: Inputs, kind: DocumentKind, options: BuildOptions) -> DocumentResult:
     """Build one document; brief and handout are independent so they can run in parallel."""
     started = time.perf_counter()
     folder, briefing, loaded = inputs.folder, inputs.briefing, inputs.loaded
@@ -122,13 +123,13 @@ def build_document(inputs: Inputs, kind: DocumentKind, options: BuildOptions) ->
 _shared: dict[str, Any] = {}
 
 
-def _run_job(index: int) -> tuple[int, Output | None, tuple[Any, ...] | None]:
+def _run_job(index: int) -> tuple[int, DocumentResult | None, tuple[Any, ...] | None]:
     """Build job `index` in a worker; user errors come back as data, since they do not pickle."""
     job: Job = _shared["jobs"][index]
     try:
         output = build_document(
             _shared["inputs"][job.folder, job.audience],
-            job.kind,  # type: ignore[arg-type]
+            job.kind,
             _shared["options"],
         )
     except BriefgenError as exc:
@@ -146,8 +147,8 @@ def run_jobs(
     options: BuildOptions,
     known: list[str],
     workers: int,
-    on_done: Callable[[Job, Output], None],
-) -> list[Output]:
+    on_done: Callable[[Job, DocumentResult], None],
+) -> list[DocumentResult]:
     """Build `jobs`, in a fork pool when there is more than one job and core.
 
     WeasyPrint is imported, the fonts loaded, the briefings read and the templates
@@ -158,7 +159,7 @@ def run_jobs(
     warm_up(font_face_css(options.templates), [options.templates])
 
     order = sorted(range(len(jobs)), key=lambda i: jobs[i].kind != "brief")
-    outputs: list[Output | None] = [None] * len(jobs)
+    outputs: list[DocumentResult | None] = [None] * len(jobs)
     try:
         briefings = load_briefings(sorted({job.folder for job in jobs}), known, options.templates)
         renderers = {
@@ -191,7 +192,7 @@ def _quiet_collector() -> None:
 
 def _results(
     order: list[int], workers: int
-) -> Iterator[tuple[int, Output | None, tuple[Any, ...] | None]]:
+) -> Iterator[tuple[int, DocumentResult | None, tuple[Any, ...] | None]]:
     workers = min(workers, len(order))
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         yield from map(_run_job, order)
@@ -218,7 +219,7 @@ def emit(
     loaded: LoadedYaml,
     options: BuildOptions,
     started: float,
-) -> Output:
+) -> DocumentResult:
     """Make the PDF, check everything the engine refused or warned about, then write.
 
     The PDF is generated before the checks because writing it fetches attachments and
@@ -234,7 +235,7 @@ def emit(
             raise BriefgenError(
                 f"[{audience}/{kind}] a template or stylesheet asked for {url[:80]}, which was "
                 f"refused ({reason}); templates may use files under templates/ only",
-                options.templates / "audiences" / audience,
+                audience_folder(options.templates, audience),
             )
         raise loaded.error(
             location,
@@ -251,7 +252,7 @@ def emit(
     write_atomically(target / f"{kind}.html", fitted.html.encode("utf-8"))
     write_atomically(pdf_path, data)
     size = len(data)
-    return Output(
+    return DocumentResult(
         slug,
         audience,
         kind,

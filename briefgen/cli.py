@@ -9,8 +9,16 @@ from typing import TYPE_CHECKING
 import click
 
 from briefgen.errors import CommandLineError, Interrupted, display_path
-from briefgen.paths import AUDIENCES_FOLDER, audience_names, find_briefings
-from briefgen.summary import Output, summary_table
+from briefgen.paths import (
+    AUDIENCES_FOLDER,
+    BRIEFING_FILE,
+    NAME_RULE,
+    audience_folder,
+    audience_names,
+    find_briefings,
+    is_name,
+)
+from briefgen.summary import DocumentResult, summary_table
 
 if TYPE_CHECKING:
     from briefgen.incremental import Job
@@ -129,7 +137,7 @@ def run_build(
     force: bool = False,
     workers: int | None = None,
     progress: bool = True,
-) -> list[Output]:
+) -> list[DocumentResult]:
     """Plan with the manifest, build what is stale in parallel, and record the results."""
     from briefgen.incremental import Manifest, default_workers, plan
 
@@ -159,7 +167,7 @@ def run_build(
         )
     done = 0
 
-    def on_done(job: Job, output: Output) -> None:
+    def on_done(job: Job, output: DocumentResult) -> None:
         nonlocal done
         done += 1
         manifest.record(job, output)
@@ -189,7 +197,7 @@ def check(ctx: click.Context, paths: tuple[Path, ...]) -> None:
     for folder in folders:
         _, loaded = load_briefing(folder, known)
         check_briefing_glyphs(loaded, ctx.obj["templates"])
-        click.echo(f"ok  {display_path(folder / 'briefing.yaml')}")
+        click.echo(f"ok  {display_path(folder / BRIEFING_FILE)}")
 
 
 @cli.command("audiences")
@@ -209,15 +217,13 @@ def list_audiences(ctx: click.Context) -> None:
 @click.pass_context
 def new_audience(ctx: click.Context, name: str, source: str) -> None:
     """Scaffold a new audience by copying an existing one, ready to edit."""
-    import re
-
     from briefgen.audience import load_audience
 
-    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", name):
-        raise CommandLineError(f'audience name "{name}" must be lower-case letters, digits, - or _')
+    if not is_name(name):
+        raise CommandLineError(f'audience name "{name}" must be {NAME_RULE}')
     templates: Path = ctx.obj["templates"]
     original = load_audience(templates, source)
-    target = templates / AUDIENCES_FOLDER / name
+    target = audience_folder(templates, name)
     if target.exists():
         raise CommandLineError(f"{display_path(target)} already exists; pick another name")
     shutil.copytree(original.folder, target)

@@ -104,7 +104,7 @@ def check_audience_glyphs(audience: Audience, templates: Path) -> None:
     """
     covered = covered_codepoints(templates)
     errors: list[BriefgenError] = []
-    for loaded in audience.sources:
+    for loaded in audience.config_files:
         strings = (
             found
             for key in PRINTED_AUDIENCE_KEYS

@@ -15,12 +15,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from briefgen.documents import DOCUMENT_KINDS, DocumentKind
 from briefgen.output import write_atomically
-from briefgen.summary import Output
+from briefgen.paths import audience_folder, base_folder
+from briefgen.summary import DocumentResult
 
 MANIFEST_NAME = ".briefgen-manifest.json"
 MANIFEST_VERSION = 1
-KINDS = ("brief", "handout")
 
 
 def _files(folder: Path, recursive: bool = True) -> list[Path]:
@@ -76,8 +77,8 @@ def input_hash(
     audience folder, base/, files at the top of templates/, and briefgen itself."""
     parts = [
         tree_hash(folder, cache=cache),
-        tree_hash(templates / "audiences" / audience, cache=cache),
-        tree_hash(templates / "base", cache=cache),
+        tree_hash(audience_folder(templates, audience), cache=cache),
+        tree_hash(base_folder(templates), cache=cache),
         tree_hash(templates, recursive=False, cache=cache),
         package_hash(),
     ]
@@ -90,7 +91,7 @@ class Job:
 
     folder: Path
     audience: str
-    kind: str
+    kind: DocumentKind
     inputs: str
 
     @property
@@ -134,12 +135,12 @@ class Manifest:
             and pdf.with_suffix(".html").is_file()
         )
 
-    def up_to_date(self, job: Job) -> Output:
+    def up_to_date(self, job: Job) -> DocumentResult:
         record = self.records[job.key]
-        return Output(
+        return DocumentResult(
             job.folder.name,
             job.audience,
-            job.kind,  # type: ignore[arg-type]
+            job.kind,
             self.target(job),
             record.pages,
             record.size,
@@ -148,7 +149,7 @@ class Manifest:
             "up to date",
         )
 
-    def record(self, job: Job, output: Output) -> None:
+    def record(self, job: Job, output: DocumentResult) -> None:
         self.records[job.key] = Record(
             job.inputs, output.pages, output.size, round(output.seconds, 3), output.fitted
         )
@@ -163,15 +164,15 @@ class Manifest:
 
 def plan(
     folders: list[Path], templates: Path, audiences: list[str], manifest: Manifest, force: bool
-) -> tuple[list[Job], list[Output]]:
+) -> tuple[list[Job], list[DocumentResult]]:
     """Split every output into jobs to build and outputs that are already current."""
     cache: dict[Any, str] = {}
     stale: list[Job] = []
-    fresh: list[Output] = []
+    fresh: list[DocumentResult] = []
     for folder in folders:
         for audience in audiences:
             inputs = input_hash(folder, templates, audience, cache)
-            for kind in KINDS:
+            for kind in DOCUMENT_KINDS:
                 job = Job(folder, audience, kind, inputs)
                 if not force and manifest.is_fresh(job):
                     fresh.append(manifest.up_to_date(job))

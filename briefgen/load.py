@@ -13,6 +13,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, ReusedAnchorWarning, YAMLError
+from ruamel.yaml.reader import ReaderError
 
 from briefgen.errors import BriefgenError
 
@@ -180,6 +181,16 @@ def load_yaml(path: Path, what: str = "briefing file") -> LoadedYaml:
             problem = problem[:119] + "…"
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
         raise BriefgenError(f"YAML syntax error: {problem}{hint}", path, line, column) from None
+    except ReaderError as exc:  # a control character, which YAML does not allow
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        code = ord(exc.character) if isinstance(exc.character, str) else exc.character
+        raise BriefgenError(
+            f"control character U+{code:04X} is not allowed in YAML; delete it",
+            path,
+            line,
+            column,
+        ) from None
     except YAMLError as exc:
         raise BriefgenError(f"YAML error: {exc}", path) from None
     except (ValueError, OverflowError, TypeError) as exc:

@@ -17,6 +17,24 @@ AUDIENCES_FOLDER = "audiences"
 BRIEFING_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")
 """A briefing folder's name: it becomes a folder under build/, part of preview URLs and
 of the build manifest's keys, so it is kept to characters that are safe in all three."""
+BRIEFING_NAME_RULE = "letters, digits, - and _ only (at most 100, starting with a letter or digit)"
+
+NAME_PATTERN = r"[a-z0-9][a-z0-9_-]*"
+"""An audience's name, also as an `only_for`/`hide_for` entry: lower-case, since it is
+typed in YAML lists, and safe in paths, URLs and CSS classes."""
+NAME_RULE = "lower-case letters, digits, - and _, starting with a letter or digit"
+
+
+def is_name(text: str) -> bool:
+    return re.fullmatch(NAME_PATTERN, text) is not None
+
+
+def base_folder(templates: Path) -> Path:
+    return templates / BASE_FOLDER
+
+
+def audience_folder(templates: Path, name: str) -> Path:
+    return templates / AUDIENCES_FOLDER / name
 
 
 def find_briefings(paths: list[Path], content: Path) -> list[Path]:
@@ -50,15 +68,14 @@ def check_briefing_name(folder: Path) -> None:
         shown = "".join(c if c.isprintable() else "?" for c in resolved.name[:60])
         raise BriefgenError(
             f'briefing folder name "{shown}" is not allowed: it names the output folder and '
-            "the preview page, so rename the folder using letters, digits, - and _ only "
-            "(at most 100, starting with a letter or digit)",
+            f"the preview page, so rename the folder using {BRIEFING_NAME_RULE}",
             resolved.parent,
         )
 
 
 def audience_names(templates: Path) -> list[str]:
     """The audiences under `templates`: folders holding an audience.yaml."""
-    folder = templates / AUDIENCES_FOLDER
+    folder = templates / AUDIENCES_FOLDER  # every audience_folder(templates, name)
     if not folder.is_dir():
         return []
     return sorted(p.name for p in folder.iterdir() if (p / CONFIG_NAME).is_file())

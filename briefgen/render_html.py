@@ -6,19 +6,19 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
 from briefgen.audience import Audience
+from briefgen.documents import HANDOUT_SECTIONS, DocumentKind, HandoutSection
 from briefgen.errors import BriefgenError
 from briefgen.fonts import font_face_css, font_stack
 from briefgen.markup import Notes, plain_text, render_markdown
 from briefgen.schema import Briefing, Tailored
 from briefgen.timeline import STRIP_FONT_EM, timeline_layout
 
-DocumentKind = Literal["brief", "handout"]
 TEMPLATE_NAMES: dict[DocumentKind, str] = {"brief": "brief.html.j2", "handout": "handout.html.j2"}
 PRIORITY_ORDER = {"high": 0, "normal": 1, "low": 2}
 
@@ -129,18 +129,19 @@ def droppable_items(briefing: Briefing, audience: Audience) -> list[str]:
     return list(reversed(ids))
 
 
-def available_sections(briefing: Briefing) -> list[str]:
-    """Handout sections that have something to print."""
-    optional = {
-        "background": briefing.background,
-        "timeline": briefing.timeline,
-        "quotes": briefing.quotes,
-        "what_to_watch": briefing.what_to_watch,
-        "questions": briefing.questions,
-        "glossary": briefing.glossary,
-    }
-    always = ["summary", "key_facts", "argument", "sources"]
-    return always + [name for name, value in optional.items() if value]
+def available_sections(briefing: Briefing) -> list[HandoutSection]:
+    """Handout sections that have something to print, in `HANDOUT_SECTIONS` order.
+
+    Each section is the briefing field of the same name; `sources` always prints (the
+    source article is required).
+    """
+    return [name for name in HANDOUT_SECTIONS if name == "sources" or getattr(briefing, name)]
+
+
+def handout_sections(briefing: Briefing, audience: Audience) -> list[HandoutSection]:
+    """The sections this audience's handout prints, in its order, empty ones left out."""
+    available = available_sections(briefing)
+    return [name for name in audience.config.handout.sections if name in available]
 
 
 def markdown_filter(inline: bool) -> Any:
@@ -231,6 +232,8 @@ class TemplateRenderer:
             "stylesheets": self.stylesheets(kind),
             "logo_url": self.logo_url(),
             "available_sections": available_sections(shown),
+            "sections": handout_sections(shown, self.audience),
+            "section_titles": {name: getattr(config.labels, name) for name in HANDOUT_SECTIONS},
             "notes": notes,
             "font_faces": Markup(font_face_css(self.templates)),
             "font_stack": lambda family: Markup(font_stack(family, self.templates)),

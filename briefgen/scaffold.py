@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from pathlib import Path
 
 from briefgen.errors import CommandLineError, display_path
 from briefgen.output import write_atomically
-from briefgen.paths import BRIEFING_FILE
+from briefgen.paths import BRIEFING_FILE, BRIEFING_NAME, BRIEFING_NAME_RULE
 
 SCHEMA_PATH = Path("schema") / "briefing.schema.json"
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 TEMPLATE = """\
 # yaml-language-server: $schema={schema}
@@ -62,8 +60,8 @@ def write_schema(root: Path) -> Path:
 
 def new_briefing(content: Path, slug: str, root: Path, today: str) -> Path:
     """Create content/<slug>/briefing.yaml, pointing at the schema; never overwrites."""
-    if not SLUG.fullmatch(slug):
-        raise CommandLineError(f'briefing name "{slug}" must be lower-case letters, digits and -')
+    if not BRIEFING_NAME.fullmatch(slug):
+        raise CommandLineError(f'briefing name "{slug}" must be {BRIEFING_NAME_RULE}')
     folder = content / slug
     target = folder / BRIEFING_FILE
     if target.exists():

@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from briefgen.paths import NAME_PATTERN
+
 MAX_PROSE_CHARS = 20_000
 MAX_ITEMS = 200
 
@@ -16,7 +18,9 @@ Markdown = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_PROSE_CHARS)
 ]
 """Prose: Markdown with emphasis, links and (in the handout) footnotes."""
-Name = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=60)]
+Name = Annotated[str, StringConstraints(pattern=f"^{NAME_PATTERN}$", max_length=60)]
+LanguageTag = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
+"""A BCP 47 language tag such as `en`, `az` or `ru-Latn`."""
 Priority = Literal["high", "normal", "low"]
 Url = Annotated[
     str,
@@ -123,7 +127,7 @@ class Briefing(Strict):
     short_title: Text | None = Field(None, description="For running headers; defaults to title.")
     date: dt.date = Field(description="The briefing's own date (YYYY-MM-DD).")
     reference: Text | None = Field(None, description="A short reference printed in the masthead.")
-    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] = "en"
+    language: LanguageTag = "en"
     keywords: list[Text] = Field(default_factory=list, max_length=50)
     bottom_line: Markdown | None = Field(
         None, description="Two or three sentences, the conclusion first. Defaults to summary."

@@ -10,18 +10,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from briefgen.documents import DocumentKind
 from briefgen.errors import display_path
 
 Status = Literal["built", "up to date"]
 
 
 @dataclass(frozen=True)
-class Output:
+class DocumentResult:
     """One written (or already current) document, for the summary table."""
 
     slug: str
     audience: str
-    kind: Literal["brief", "handout"]
+    kind: DocumentKind
     path: Path
     pages: int
     size: int
@@ -30,7 +31,7 @@ class Output:
     status: Status = "built"
 
 
-def summary_table(outputs: list[Output]) -> str:
+def summary_table(outputs: list[DocumentResult]) -> str:
     """Files, pages, sizes, times and fit steps; up-to-date files show the time they took."""
     rows = [("file", "pages", "size", "time", "status", "fitted")]
     for o in outputs:

@@ -15,7 +15,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from briefgen.errors import BriefgenError, did_you_mean
 from briefgen.load import LoadedYaml, Location, load_yaml, read_text, strings_in
-from briefgen.paths import BRIEFING_FILE
+from briefgen.paths import BRIEFING_FILE, NAME_RULE
 from briefgen.schema import Briefing, SourceRef
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -175,6 +175,9 @@ def explain(detail: ErrorDetails, model: type[BaseModel], location: Location) ->
         return f'"{key}" must be one of {expected}, but it is {_type_name(value)}'
     if kind == "string_pattern_mismatch":
         return f'"{key}" has the wrong form ({_short(str(value))}); {pattern_hint(key)}'
+    if kind == "value_error":  # a check of our own: its message says what is wrong
+        reason = str(ctx.get("error", detail["msg"]))
+        return f'"{key}" {reason}'
     if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
         return f'"{key}" is {value}, out of range: {detail["msg"].lower()}; change it'
     return f'"{key}": {detail["msg"]}'
@@ -185,7 +188,7 @@ def pattern_hint(key: str) -> str:
         return "write a web address starting with https:// (or http://, mailto:)"
     if key == "language":
         return 'use a language tag such as "en", "az" or "ru"'
-    return "use lower-case letters, digits, '-' and '_' only, e.g. ministers"
+    return f"use {NAME_RULE}, e.g. ministers"
 
 
 def allowed_keys(model: type[BaseModel], location: Location) -> list[str]:

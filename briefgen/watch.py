@@ -26,6 +26,7 @@ from urllib.parse import unquote, urlsplit
 
 import click
 
+from briefgen.documents import DOCUMENT_KINDS, DocumentKind
 from briefgen.errors import BriefgenError, CommandLineError
 from briefgen.paths import audience_names, find_briefings
 
@@ -54,14 +55,10 @@ pre {{ white-space: pre-wrap; color: #8b0000; background: #fff0f0; padding: 1em;
 class Preview:
     """What the server knows: where things are and the current change generation."""
 
-    def __init__(
-        self, templates: Path, content: Path, folders: list[Path], audience: str | None, out: Path
-    ) -> None:
+    def __init__(self, templates: Path, folders: list[Path], audience: str | None) -> None:
         self.templates = templates.resolve()
-        self.content = content
         self.folders = {folder.name: folder.resolve() for folder in folders}
         self.audience = audience
-        self.out = out
         self.version = 0
         self.lock = threading.Lock()
 
@@ -86,7 +83,7 @@ class Preview:
             f"{RELOAD_SCRIPT % self.version}</body></html>"
         )
 
-    def render(self, slug: str, audience: str, kind: str) -> str:
+    def render(self, slug: str, audience: str, kind: DocumentKind) -> str:
         """The document's HTML as the build would write it, adapted for the browser."""
         version = self.version
         try:
@@ -98,7 +95,7 @@ class Preview:
         script = RELOAD_SCRIPT % version
         return page.replace("</body>", script + "</body>") if "</body>" in page else page + script
 
-    def _render(self, slug: str, audience_name: str, kind: str) -> str:
+    def _render(self, slug: str, audience_name: str, kind: DocumentKind) -> str:
         from briefgen.audience import load_audience
         from briefgen.render_html import TemplateRenderer
         from briefgen.validate import load_briefing
@@ -106,7 +103,7 @@ class Preview:
         known = audience_names(self.templates)
         audience = load_audience(self.templates, audience_name)
         briefing, _ = load_briefing(self.folders[slug], known)
-        return TemplateRenderer(audience).render(kind, briefing)  # type: ignore[arg-type]
+        return TemplateRenderer(audience).render(kind, briefing)
 
     def static_file(self, path: str) -> Path | None:
         """A file under templates/ or a briefing folder, or None: no way out of either."""
@@ -152,13 +149,14 @@ def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
                 self.send(preview.index().encode(), "text/html; charset=utf-8")
             elif path.startswith("/preview/"):
                 parts = path.split("/")[2:]
+                kind = next((k for k in DOCUMENT_KINDS if parts[2:] == [k]), None)
                 if (
                     len(parts) == 3
+                    and kind is not None
                     and parts[0] in preview.folders
                     and parts[1] in preview.audiences()
-                    and parts[2] in ("brief", "handout")
                 ):
-                    page = preview.render(*parts)
+                    page = preview.render(parts[0], parts[1], kind)
                     self.send(page.encode("utf-8"), "text/html; charset=utf-8")
                 else:
                     self.send_error(HTTPStatus.NOT_FOUND)
@@ -172,8 +170,8 @@ def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
                     except OSError:  # deleted or replaced since static_file looked
                         self.send_error(HTTPStatus.NOT_FOUND)
                         return
-                    kind = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
-                    self.send(body, kind)
+                    media_type = mimetypes.guess_type(found.name)[0]
+                    self.send(body, media_type or "application/octet-stream")
 
         def send(self, body: bytes, content_type: str) -> None:
             self.send_response(HTTPStatus.OK)
@@ -277,7 +275,7 @@ def serve(
         from briefgen.audience import load_audience
 
         load_audience(templates, audience)  # raises "unknown audience" with suggestions
-    preview = Preview(templates, content, folders, audience, out)
+    preview = Preview(templates, folders, audience)
     try:
         server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(preview))
     except OSError as exc:

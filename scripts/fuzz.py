@@ -10,18 +10,24 @@ Each input is read one of two ways, chosen by its first byte:
 - Markdown prose dropped into every prose field of a valid briefing, to shake the
   Markdown renderer, the footnotes and the sanitizer.
 
-A crash is any exception other than a `BriefgenError`, a `BriefgenError` whose lines are
-not each `path:line[:col]: message`, raw HTML outside the allow-list in the output, or
-(through libFuzzer's -timeout and -rss_limit_mb) a slow or hungry input. Crashing inputs
-go to tests/bad_inputs/ with their fix.
+A finding is any exception other than a `BriefgenError`, a `BriefgenError` whose lines
+are not each `path:line[:col]: message`, or raw HTML outside the allow-list in the output.
+Each new kind (exception type and innermost briefgen line) is saved with its traceback to
+$BRIEFGEN_FUZZ_FINDINGS (default build/fuzz-findings/) and fuzzing goes on. libFuzzer's
+-timeout and -rss_limit_mb stop the run on a slow or hungry input and write it to
+-artifact_prefix; run the script in a loop to go on after one. Findings go to
+tests/bad_inputs/ with their fix.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
 import sys
 import tempfile
+import traceback
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -83,9 +89,11 @@ def run(text: str) -> None:
             briefing, _ = load_briefing(Path(folder), AUDIENCES)
             pages = [RENDERER.render(kind, briefing) for kind in ("brief", "handout")]
         except BriefgenError as exc:
-            for line in str(exc).splitlines():
+            for line in str(exc).replace(folder, "F").splitlines():
                 if not LOCATED.match(line):
-                    raise AssertionError(f"unlocated error line: {line!r}") from exc
+                    # The message, numbers and quoted text left out, names the kind.
+                    kind = re.sub(r"\d+|\"[^\"]*\"|'[^']*'", "_", line)[:60]
+                    raise AssertionError(f"unlocated error line: {kind}") from exc
             return
     for page in pages:
         extra = Tags(page).tags - BASELINE - ALLOWED_TAGS
@@ -93,14 +101,35 @@ def run(text: str) -> None:
             raise AssertionError(f"raw elements reached the HTML: {sorted(extra)}")
 
 
+FINDINGS = Path(os.environ.get("BRIEFGEN_FUZZ_FINDINGS", ROOT / "build" / "fuzz-findings"))
+
+
 def one_input(data: bytes) -> None:
     if not data:
         return
     body = data[1:].decode("utf-8", errors="replace")
-    if data[0] % 2:
-        run(body)
-    else:
-        run(PROSE_FIELDS.format(prose=json.dumps(body)))
+    try:
+        if data[0] % 2:
+            run(body)
+        else:
+            run(PROSE_FIELDS.format(prose=json.dumps(body)))
+    except Exception as exc:
+        record(data, exc)
+
+
+def record(data: bytes, exc: Exception) -> None:
+    """Keep the first input of each kind of failure, with its traceback."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "briefgen" in f.filename]
+    where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
+    kind = f"{type(exc).__name__} at {where}"
+    if isinstance(exc, AssertionError):
+        kind += f": {exc}"
+    name = hashlib.sha1(kind.encode()).hexdigest()[:12]
+    FINDINGS.mkdir(parents=True, exist_ok=True)
+    if not (FINDINGS / name).exists():
+        (FINDINGS / name).write_bytes(data)
+        (FINDINGS / f"{name}.txt").write_text(kind + "\n\n" + traceback.format_exc())
+        print(f"NEW FINDING {name}: {kind}", file=sys.stderr, flush=True)
 
 
 def main() -> None:

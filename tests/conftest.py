@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from briefgen.audience import load_audience
-from briefgen.build import BuildOptions, Output, build_briefing
+from briefgen.build import BuildOptions, DocumentResult, build_briefing
 from briefgen.paths import audience_names
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +45,9 @@ def run_briefgen(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[st
     )
 
 
+SeedBuild = dict[str, dict[str, DocumentResult]]
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--approve", action="store_true", help="Regenerate approved images and golden files."
@@ -57,11 +60,11 @@ def approve(request: pytest.FixtureRequest) -> bool:
 
 
 @pytest.fixture(scope="session")
-def seed_build(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Output]]:
-    """Every shipped audience's brief and handout of the seed: {audience: {kind: Output}}."""
+def seed_build(tmp_path_factory: pytest.TempPathFactory) -> SeedBuild:
+    """Every shipped audience's brief and handout of the seed: {audience: {kind: result}}."""
     out = tmp_path_factory.mktemp("build")
     known = audience_names(TEMPLATES)
-    results: dict[str, dict[str, Output]] = {}
+    results: dict[str, dict[str, DocumentResult]] = {}
     for name in known:
         audience = load_audience(TEMPLATES, name)
         outputs = build_briefing(SEED, audience, BuildOptions(out=out, templates=TEMPLATES), known)

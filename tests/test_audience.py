@@ -10,18 +10,18 @@ from pypdf import PdfReader
 from ruamel.yaml import YAML
 
 from briefgen.audience import load_audience
-from briefgen.build import BuildOptions, Output, build_briefing
+from briefgen.build import BuildOptions, DocumentResult, build_briefing
 from briefgen.errors import BriefgenError, CommandLineError
 from briefgen.paths import audience_names
 from briefgen.render_html import TemplateRenderer
 from briefgen.validate import load_briefing
-from tests.conftest import SEED, TEMPLATES
+from tests.conftest import SEED, TEMPLATES, SeedBuild
 
 PAGE_POINTS = {"A4": (595.28, 841.89), "Letter": (612.0, 792.0)}
 SHIPPED = ["az", "general", "ministers", "press", "students"]
 
 
-def page_texts(output: Output) -> list[str]:
+def page_texts(output: DocumentResult) -> list[str]:
     return [" ".join((p.extract_text() or "").split()) for p in PdfReader(output.path).pages]
 
 
@@ -46,9 +46,7 @@ def test_audience_config_is_layered_over_base() -> None:
 
 
 @pytest.mark.parametrize("name", SHIPPED)
-def test_page_size_and_language_match_config(
-    seed_build: dict[str, dict[str, Output]], name: str
-) -> None:
+def test_page_size_and_language_match_config(seed_build: SeedBuild, name: str) -> None:
     config = load_audience(TEMPLATES, name).config
     width, height = PAGE_POINTS[config.page_size]
     for output in seed_build[name].values():
@@ -61,9 +59,7 @@ def test_page_size_and_language_match_config(
 
 
 @pytest.mark.parametrize("name", SHIPPED)
-def test_marking_is_on_every_page_where_configured(
-    seed_build: dict[str, dict[str, Output]], name: str
-) -> None:
+def test_marking_is_on_every_page_where_configured(seed_build: SeedBuild, name: str) -> None:
     marking = load_audience(TEMPLATES, name).config.marking
     for output in seed_build[name].values():
         for number, text in enumerate(page_texts(output), start=1):
@@ -75,7 +71,7 @@ def test_marking_is_on_every_page_where_configured(
 
 
 def test_items_tagged_for_audiences_appear_only_there(
-    seed_build: dict[str, dict[str, Output]],
+    seed_build: SeedBuild,
 ) -> None:
     hidden = "Adjacent regions in the earlier police-mission option"  # hide_for: [ministers]
     only = "A mission by the Minsk Group's three co-chairs assumed"  # only_for: [students, general]
@@ -88,7 +84,7 @@ def test_items_tagged_for_audiences_appear_only_there(
             assert "three co-chairs assumed" not in handout, name
 
 
-def test_localized_labels_and_dates(seed_build: dict[str, dict[str, Output]]) -> None:
+def test_localized_labels_and_dates(seed_build: SeedBuild) -> None:
     text = " ".join(page_texts(seed_build["az"]["handout"]))
     assert "25 noyabr 2026" in text
     assert "Müəllif belə hesab edir:" in text  # headings print in capitals
@@ -173,3 +169,31 @@ def test_shipped_configs_only_state_what_differs() -> None:
     for name in SHIPPED:
         own = yaml.load((TEMPLATES / f"audiences/{name}/audience.yaml").read_text(encoding="utf-8"))
         assert set(own) <= set(base), name
+
+
+@pytest.mark.parametrize(
+    "date_format",
+    ["{day.__class__.__mro__}", "{day:>1000000}", "{month!r}", "{0} {1}", "{year", "{weekday}"],
+)
+def test_date_format_allows_only_its_three_placeholders(tmp_path: Path, date_format: str) -> None:
+    templates = copy_templates(tmp_path)
+    config = templates / "audiences/press/audience.yaml"
+    lines = config.read_text(encoding="utf-8").splitlines()
+    config.write_text("\n".join([*lines, f'date_format: "{date_format}"']) + "\n")
+    with pytest.raises(BriefgenError) as caught:
+        load_audience(templates, "press")
+    error = caught.value
+    assert (error.path, error.line, error.column) == (config, len(lines) + 1, 1)
+    assert error.message.startswith('"date_format" has ') and "{day}, {month} and {year}" in (
+        error.message
+    )
+
+
+def test_date_format_with_literal_braces_prints_them(tmp_path: Path) -> None:
+    import datetime as dt
+
+    templates = copy_templates(tmp_path)
+    config = templates / "audiences/press/audience.yaml"
+    text = config.read_text(encoding="utf-8") + 'date_format: "{{{year}}} {day}.{month}"\n'
+    config.write_text(text, encoding="utf-8")
+    assert load_audience(templates, "press").format_date(dt.date(2026, 1, 2)) == "{2026} 2.January"

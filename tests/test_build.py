@@ -6,13 +6,13 @@ import pytest
 from pypdf import PdfReader
 
 from briefgen.audience import load_audience
-from briefgen.build import Output
+from briefgen.build import DocumentResult
 from briefgen.render_html import Fit, brief_selection, for_audience
 from briefgen.validate import load_briefing
-from tests.conftest import SEED, TEMPLATES
+from tests.conftest import SEED, TEMPLATES, SeedBuild
 
 
-def text_of(output: Output) -> str:
+def text_of(output: DocumentResult) -> str:
     reader = PdfReader(output.path)
     return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
 
@@ -22,18 +22,18 @@ def squash(text: str) -> str:
     return "".join(text.replace("\u2010", "").replace("-", "").split())
 
 
-def test_brief_is_exactly_one_page(seed_build: dict[str, dict[str, Output]]) -> None:
+def test_brief_is_exactly_one_page(seed_build: SeedBuild) -> None:
     for audience, outputs in seed_build.items():
         assert len(PdfReader(outputs["brief"].path).pages) == 1, audience
 
 
-def test_handout_has_at_least_three_pages(seed_build: dict[str, dict[str, Output]]) -> None:
+def test_handout_has_at_least_three_pages(seed_build: SeedBuild) -> None:
     for audience, outputs in seed_build.items():
         assert len(PdfReader(outputs["handout"].path).pages) >= 3, audience
 
 
 def test_general_prints_every_fact_figure_in_both_pdfs(
-    seed_build: dict[str, dict[str, Output]],
+    seed_build: SeedBuild,
 ) -> None:
     briefing, _ = load_briefing(SEED)
     brief, handout = (
@@ -46,7 +46,7 @@ def test_general_prints_every_fact_figure_in_both_pdfs(
 
 
 def test_each_audience_brief_holds_everything_it_meant_to_print(
-    seed_build: dict[str, dict[str, Output]],
+    seed_build: SeedBuild,
 ) -> None:
     """Nothing is silently cut: every fact and claim chosen for the brief is in its text."""
     briefing, _ = load_briefing(SEED)
@@ -60,7 +60,7 @@ def test_each_audience_brief_holds_everything_it_meant_to_print(
             assert squash(point.claim) in text, (name, point.claim)
 
 
-def test_pdf_metadata_is_set(seed_build: dict[str, dict[str, Output]]) -> None:
+def test_pdf_metadata_is_set(seed_build: SeedBuild) -> None:
     for outputs in seed_build.values():
         for output in outputs.values():
             reader = PdfReader(output.path)
@@ -72,7 +72,9 @@ def test_pdf_metadata_is_set(seed_build: dict[str, dict[str, Output]]) -> None:
             assert "/Lang" in reader.trailer["/Root"]
 
 
-def test_all_fonts_are_embedded_and_shipped(seed_build: dict[str, dict[str, Output]]) -> None:
+def test_all_fonts_are_embedded_and_shipped(
+    seed_build: SeedBuild,
+) -> None:
     for outputs in seed_build.values():
         for output in outputs.values():
             reader = PdfReader(output.path)
@@ -94,7 +96,9 @@ def test_all_fonts_are_embedded_and_shipped(seed_build: dict[str, dict[str, Outp
             assert names and all(name.startswith("Noto") for name in names), names
 
 
-def test_handout_has_bookmarks_and_page_x_of_y(seed_build: dict[str, dict[str, Output]]) -> None:
+def test_handout_has_bookmarks_and_page_x_of_y(
+    seed_build: SeedBuild,
+) -> None:
     output = seed_build["general"]["handout"]
     reader = PdfReader(output.path)
     titles = [item.title for item in reader.outline if not isinstance(item, list)]
@@ -105,7 +109,7 @@ def test_handout_has_bookmarks_and_page_x_of_y(seed_build: dict[str, dict[str, O
 
 
 @pytest.mark.parametrize("kind", ["brief", "handout"])
-def test_html_is_written_next_to_pdf(seed_build: dict[str, dict[str, Output]], kind: str) -> None:
+def test_html_is_written_next_to_pdf(seed_build: SeedBuild, kind: str) -> None:
     output = seed_build["general"][kind]
     html = output.path.with_suffix(".html")
     assert html.is_file() and "<html" in html.read_text(encoding="utf-8")

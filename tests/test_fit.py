@@ -19,7 +19,7 @@ from ruamel.yaml import YAML
 
 import briefgen.build
 from briefgen.audience import Audience, load_audience
-from briefgen.build import BuildOptions, Output, build_briefing, describe_item
+from briefgen.build import BuildOptions, DocumentResult, build_briefing, describe_item
 from briefgen.errors import BriefgenError
 from briefgen.fit import TIGHT_SPACING, Fitted, describe_fit, ladder
 from briefgen.paths import audience_names
@@ -106,7 +106,7 @@ def general() -> Audience:
 
 def build_capturing_fit(
     folder: Path, audience: Audience, out: Path, monkeypatch: pytest.MonkeyPatch
-) -> tuple[list[Output] | None, Fitted | None, BriefgenError | None]:
+) -> tuple[list[DocumentResult] | None, Fitted | None, BriefgenError | None]:
     """Build, keeping the `Fitted` the ladder chose (its `fit.dropped` ids) for checking."""
     seen: list[Fitted] = []
     real = briefgen.build.fit_to_one_page

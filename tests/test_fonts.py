@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from briefgen.audience import load_audience
-from briefgen.build import BuildOptions, Output, build_briefing
+from briefgen.build import BuildOptions, DocumentResult, build_briefing
 from briefgen.errors import BriefgenError
 from briefgen.fonts import (
     fallback_families,
@@ -72,7 +72,7 @@ def with_symbols(folder: Path) -> Path:
     return folder
 
 
-def build(folder: Path, out: Path, templates: Path = TEMPLATES) -> dict[str, Output]:
+def build(folder: Path, out: Path, templates: Path = TEMPLATES) -> dict[str, DocumentResult]:
     audience = load_audience(templates, "general")
     options = BuildOptions(out=out, templates=templates)
     return {o.kind: o for o in build_briefing(folder, audience, options, [])}
@@ -111,14 +111,16 @@ def test_fallback_lists_hold_every_shipped_family_and_nothing_else() -> None:
 
 
 @pytest.fixture(scope="module")
-def symbols_build(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Output]:
+def symbols_build(tmp_path_factory: pytest.TempPathFactory) -> dict[str, DocumentResult]:
     folder = tmp_path_factory.mktemp("symbols") / "symbols"
     shutil.copytree(MULTISCRIPT, folder)
     return build(with_symbols(folder), tmp_path_factory.mktemp("out"))
 
 
 @pytest.mark.parametrize("kind", ["brief", "handout"])
-def test_symbols_print_from_shipped_fonts(symbols_build: dict[str, Output], kind: str) -> None:
+def test_symbols_print_from_shipped_fonts(
+    symbols_build: dict[str, DocumentResult], kind: str
+) -> None:
     path = symbols_build[kind].path
     text = pdftotext(path)
     missing = [s for s in SYMBOLS.split() if s not in text]

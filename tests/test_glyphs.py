@@ -11,7 +11,7 @@ from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
 from briefgen.audience import load_audience
-from briefgen.build import BuildOptions, Output, build_briefing
+from briefgen.build import BuildOptions, DocumentResult, build_briefing
 from briefgen.errors import BriefgenError
 from briefgen.fonts import fonts_folder
 from briefgen.glyphs import (
@@ -181,7 +181,7 @@ def embedded_fonts(path: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def multiscript_build(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Output]:
+def multiscript_build(tmp_path_factory: pytest.TempPathFactory) -> dict[str, DocumentResult]:
     out = tmp_path_factory.mktemp("multiscript")
     audience = load_audience(TEMPLATES, "general")
     outputs = build_briefing(MULTISCRIPT, audience, BuildOptions(out=out, templates=TEMPLATES), [])
@@ -190,7 +190,7 @@ def multiscript_build(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Out
 
 @pytest.mark.parametrize("kind", ["brief", "handout"])
 def test_multiscript_prints_only_with_shipped_fonts(
-    multiscript_build: dict[str, Output], kind: str
+    multiscript_build: dict[str, DocumentResult], kind: str
 ) -> None:
     shipped = shipped_fonts()
     for name, chars in embedded_fonts(multiscript_build[kind].path).items():
@@ -204,7 +204,7 @@ def test_multiscript_prints_only_with_shipped_fonts(
 
 @pytest.mark.parametrize("kind", ["brief", "handout"])
 def test_multiscript_names_are_in_the_extracted_text(
-    multiscript_build: dict[str, Output], kind: str
+    multiscript_build: dict[str, DocumentResult], kind: str
 ) -> None:
     reader = PdfReader(multiscript_build[kind].path)
     text = squash(" ".join(page.extract_text() or "" for page in reader.pages))

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from briefgen.incremental import Manifest, plan
-from briefgen.summary import Output, summary_table
+from briefgen.summary import DocumentResult, summary_table
 from tests.conftest import ROOT, SEED, TEMPLATES
 
 
@@ -43,7 +43,9 @@ def pretend_built(project: Path) -> None:
         pdf.parent.mkdir(parents=True, exist_ok=True)
         pdf.write_bytes(b"%PDF-1.7")
         pdf.with_suffix(".html").write_text("<p>")
-        manifest.record(job, Output(job.folder.name, job.audience, job.kind, pdf, 1, 8, 1.0))  # type: ignore[arg-type]
+        manifest.record(
+            job, DocumentResult(job.folder.name, job.audience, job.kind, pdf, 1, 8, 1.0)
+        )
     manifest.save()
 
 
@@ -105,8 +107,8 @@ def test_a_broken_manifest_means_rebuild_everything(project: Path) -> None:
 
 def test_summary_shows_up_to_date_outputs() -> None:
     rows = [
-        Output("s", "general", "brief", Path("b.pdf"), 1, 2048, 1.5, "tightened spacing"),
-        Output("s", "general", "handout", Path("h.pdf"), 6, 4096, 2.0, "", "up to date"),
+        DocumentResult("s", "general", "brief", Path("b.pdf"), 1, 2048, 1.5, "tightened spacing"),
+        DocumentResult("s", "general", "handout", Path("h.pdf"), 6, 4096, 2.0, "", "up to date"),
     ]
     table = summary_table(rows)
     assert "up to date" in table and "tightened spacing" in table

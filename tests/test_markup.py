@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from briefgen.audience import load_audience
+from briefgen.documents import DOCUMENT_KINDS
 from briefgen.markup import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, Notes, plain_text, render_markdown
 from briefgen.render_html import TemplateRenderer
 from briefgen.schema import Briefing
@@ -158,9 +159,9 @@ def test_every_field_of_both_documents_keeps_to_the_template_elements(
     renderer = TemplateRenderer(load_audience(TEMPLATES, audience))
     harmless = Briefing.model_validate(field_values("harmless words"))
     hostile = Briefing.model_validate(field_values(payload))
-    for kind in ("brief", "handout"):
-        expected = Elements(renderer.render(kind, harmless)).found  # type: ignore[arg-type]
-        found = Elements(renderer.render(kind, hostile)).found  # type: ignore[arg-type]
+    for kind in DOCUMENT_KINDS:
+        expected = Elements(renderer.render(kind, harmless)).found
+        found = Elements(renderer.render(kind, hostile)).found
         for tag in ("style", "script", "link", "meta", "base", "iframe", "object", "svg"):
             assert sum(t == tag and n is None for t, n, _ in found) == sum(
                 t == tag and n is None for t, n, _ in expected

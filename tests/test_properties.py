@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from briefgen.audience import load_audience
+from briefgen.documents import DOCUMENT_KINDS
 from briefgen.errors import BriefgenError
 from briefgen.load import load_yaml
 from briefgen.render_html import TemplateRenderer
@@ -138,6 +139,6 @@ def test_arbitrary_prose_renders_to_html(summary: str, title: str, watch: list[s
             "glossary": [{"term": title, "definition": summary}],
         }
     )
-    for kind in ("brief", "handout"):
-        html = RENDERER.render(kind, briefing)  # type: ignore[arg-type]
+    for kind in DOCUMENT_KINDS:
+        html = RENDERER.render(kind, briefing)
         assert "<html" in html

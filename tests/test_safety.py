@@ -18,6 +18,7 @@ from briefgen import build as build_module
 from briefgen import output
 from briefgen.audience import load_audience
 from briefgen.build import BuildOptions, build_briefing
+from briefgen.documents import DOCUMENT_KINDS
 from briefgen.errors import BriefgenError
 from briefgen.markup import render_markdown
 from briefgen.paths import audience_names
@@ -155,9 +156,9 @@ def test_hostile_prose_never_reaches_the_rendered_documents() -> None:
         what_to_watch=HOSTILE,
         questions=HOSTILE,
     )
-    for kind in ("brief", "handout"):
-        baseline = Elements(renderer.render(kind, briefing()))  # type: ignore[arg-type]
-        found = Elements(renderer.render(kind, content))  # type: ignore[arg-type]
+    for kind in DOCUMENT_KINDS:
+        baseline = Elements(renderer.render(kind, briefing()))
+        found = Elements(renderer.render(kind, content))
         for tag in ACTIVE_TAGS:
             assert found.tags[tag] <= baseline.tags[tag], (kind, tag)
         assert found.bad_attributes == baseline.bad_attributes, kind
@@ -174,8 +175,8 @@ def test_plain_text_fields_are_escaped() -> None:
 def test_template_syntax_in_content_prints_literally() -> None:
     payload = "{{ 7 * 7 }} {% for x in [1] %}loop{% endfor %} {{ config }} {# c #}"
     renderer = TemplateRenderer(general())
-    for kind in ("brief", "handout"):
-        html = renderer.render(kind, briefing(title=payload, summary=payload))  # type: ignore[arg-type]
+    for kind in DOCUMENT_KINDS:
+        html = renderer.render(kind, briefing(title=payload, summary=payload))
         assert "{{ 7 * 7 }}" in html and "{% for x in [1] %}" in html, kind
         assert "49" not in html.replace("2026", "")
 

@@ -58,7 +58,8 @@ def test_new_refuses_to_overwrite_and_bad_names(project: Path) -> None:
     result = run_cli("new", "../escape")
     assert (result.exit_code, result.stderr) == (
         2,
-        'briefing name "../escape" must be lower-case letters, digits and -\n',
+        'briefing name "../escape" must be letters, digits, - and _ only (at most 100, '
+        "starting with a letter or digit)\n",
     )
     assert not (project / "escape").exists()
 

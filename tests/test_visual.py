@@ -14,7 +14,7 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image, ImageChops
 
-from briefgen.build import Output
+from briefgen.build import DocumentResult
 from briefgen.paths import audience_names
 from tests.conftest import ROOT, TEMPLATES
 
@@ -82,7 +82,7 @@ def save_small(image: Image.Image, path: Path) -> None:
 @pytest.mark.parametrize("kind", ["brief", "handout"])
 @pytest.mark.parametrize("audience", audience_names(TEMPLATES))
 def test_pages_match_approved_images(
-    seed_build: dict[str, dict[str, Output]], approve: bool, audience: str, kind: str
+    seed_build: dict[str, dict[str, DocumentResult]], approve: bool, audience: str, kind: str
 ) -> None:
     pages = render_pages(seed_build[audience][kind].path)
     folder = APPROVED / audience
