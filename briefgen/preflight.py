@@ -58,12 +58,16 @@ DISPLAY_SIZE_RATIO = 1.3
 """Type this much larger than the body is a title or subtitle: runts there are errors."""
 PARAGRAPH_PITCH_EM = 1.65
 """Lines closer than this many ems, baseline to baseline, belong to one paragraph."""
+RUNNING_BAND = 0.12
+"""Running headers and footers sit within this share of the page height from an edge."""
 MAX_PAGES = 500
 """A built brief or handout is a few pages; beyond this, preflight refuses to spend time."""
 RENDER_SCALE = 2.0
 """Pixels per point when rendering for the contrast check (144 dpi)."""
 TERMINAL = tuple(".!?:;…)]”’\"'")
-HYPHENS = ("-", "\u2010", "\u00ad")
+HYPHENS = ("-", "\u2010", "\u00ad", "\ufffe")
+"""Hyphen-minus, the hyphen WeasyPrint inserts, soft hyphen, and the mark PDFium reads
+a line-end hyphen as."""
 
 
 @dataclass(frozen=True)
@@ -361,15 +365,23 @@ def read_pages(document: pdfium.PdfDocument) -> list[Page]:
 
 
 def _mark_running(pages: list[Page]) -> None:
-    """Headers and footers: the same words (numbers aside) at the same height on 2+ pages."""
+    """Headers and footers: the same words (numbers aside) at the same height on 2+ pages,
+    in the page's top or bottom band."""
     if len(pages) < 2:
         return
     seen: dict[tuple[str, int], set[int]] = {}
     for page in pages:
-        for line in page.lines:
+        for line in _in_margin_bands(page):
             seen.setdefault(_running_key(line), set()).add(page.number)
     for page in pages:
-        page.running = [line for line in page.lines if len(seen[_running_key(line)]) >= 2]
+        page.running = [
+            line for line in _in_margin_bands(page) if len(seen[_running_key(line)]) >= 2
+        ]
+
+
+def _in_margin_bands(page: Page) -> list[Line]:
+    band = RUNNING_BAND * page.height
+    return [ln for ln in page.lines if ln.box[3] <= band or ln.box[1] >= page.height - band]
 
 
 def _running_key(line: Line) -> tuple[str, int]:

@@ -18,6 +18,7 @@ from briefgen.fonts import font_face_css, font_stack
 from briefgen.markup import Notes, plain_text, render_markdown
 from briefgen.schema import Briefing, Tailored
 from briefgen.timeline import STRIP_FONT_EM, timeline_layout
+from briefgen.typography import finalize, no_runt, smart_quotes
 
 TEMPLATE_NAMES: dict[DocumentKind, str] = {"brief": "brief.html.j2", "handout": "handout.html.j2"}
 PRIORITY_ORDER = {"high": 0, "normal": 1, "low": 2}
@@ -190,6 +191,7 @@ class TemplateRenderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
             bytecode_cache=_BYTECODE,
+            finalize=finalize,
         )
         self.env.filters.update(
             md=markdown_filter(inline=False),
@@ -200,6 +202,7 @@ class TemplateRenderer:
             date=audience.format_date,
             css_string=css_string,
             timeline_layout=timeline_layout,
+            no_runt=no_runt,
         )
         self.env.globals["timeline_strip_em"] = STRIP_FONT_EM
 
@@ -309,6 +312,7 @@ def template_frame(exc: BaseException) -> tuple[str | None, int | None]:
 def css_string(value: str) -> Markup:
     """A value made safe inside a CSS string literal in double quotes."""
     escaped = "".join(
-        f"\\{ord(ch):x} " if ch in '"\\\n\r<>' or ord(ch) < 32 else ch for ch in str(value)
+        f"\\{ord(ch):x} " if ch in '"\\\n\r<>' or ord(ch) < 32 else ch
+        for ch in smart_quotes(str(value))
     )
     return Markup(f'"{escaped}"')

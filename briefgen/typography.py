@@ -1,0 +1,49 @@
+"""Typographic care for plain text fields: curly quotes, and no runt at a title's end.
+
+Markdown prose gets curly quotes from Markdown's `smarty` extension (`briefgen/markup.py`);
+plain fields (titles, claims, labels, figures, events) and audience labels get them
+here, through Jinja's `finalize`, so every printed string is treated the same.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from markupsafe import Markup
+
+NBSP = "\u00a0"
+MAX_GLUED_CHARS = 24
+"""The last two words are kept together only while they are short enough to move to the
+next line as a pair; a longer pair could overflow a narrow box."""
+
+_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)|'(?=\d\ds\b)")
+_OPEN_SINGLE = re.compile(r"(^|[\s(\[{“‘—–-])'")
+_OPEN_DOUBLE = re.compile(r"(^|[\s(\[{‘“—–-])\"")
+_URL = re.compile(r"^(https?://|mailto:)", re.IGNORECASE)
+
+
+def smart_quotes(text: str) -> str:
+    """Straight quotes and apostrophes as typographers set them: ’ ‘ ’ “ ”."""
+    text = _APOSTROPHE.sub("’", text)
+    text = _OPEN_SINGLE.sub(r"\1‘", text).replace("'", "’")
+    return _OPEN_DOUBLE.sub(r"\1“", text).replace('"', "”")
+
+
+def finalize(value: Any) -> Any:
+    """Jinja's `finalize`: every plain string a template prints gets curly quotes.
+
+    HTML already made (Markup: rendered Markdown, macros) and addresses are left alone.
+    """
+    if isinstance(value, str) and not isinstance(value, Markup) and not _URL.match(value):
+        return smart_quotes(value)
+    return value
+
+
+def no_runt(text: str) -> str:
+    """The last two words joined by a no-break space, so no line ends on one word alone."""
+    words = text.split()
+    if len(words) < 3 or len(words[-2]) + 1 + len(words[-1]) > MAX_GLUED_CHARS:
+        return text
+    head, _, _ = text.rstrip().rpartition(words[-2])
+    return f"{head}{words[-2]}{NBSP}{words[-1]}"

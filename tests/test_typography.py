@@ -1,0 +1,70 @@
+"""Curly quotes in every printed plain string, and no runt at the end of a title."""
+
+from __future__ import annotations
+
+import pytest
+from markupsafe import Markup
+
+from briefgen.typography import NBSP, finalize, no_runt, smart_quotes
+
+
+@pytest.mark.parametrize(
+    ("straight", "curly"),
+    [
+        ("The author's argument", "The author’s argument"),
+        ('He called it "inevitable".', "He called it “inevitable”."),
+        (
+            "'Scandinavian peacekeepers' were not realistic",
+            "‘Scandinavian peacekeepers’ were not realistic",
+        ),
+        ("the '90s", "the ’90s"),
+        ('("quoted")', "(“quoted”)"),
+    ],
+)
+def test_smart_quotes(straight: str, curly: str) -> None:
+    assert smart_quotes(straight) == curly
+
+
+def test_finalize_leaves_markup_and_addresses_alone() -> None:
+    assert finalize(Markup('<a href="x">it\'s</a>')) == Markup('<a href="x">it\'s</a>')
+    assert finalize("https://example.org/it's") == "https://example.org/it's"
+    assert finalize("Armenia's position") == "Armenia’s position"
+    assert finalize(3.5) == 3.5
+
+
+def test_no_runt_joins_the_last_two_words() -> None:
+    assert (
+        no_runt("Russian peacekeepers in Azerbaijan") == f"Russian peacekeepers in{NBSP}Azerbaijan"
+    )
+    assert no_runt("Two words") == "Two words"  # nothing to keep a word company
+    long_pair = "Peace and Internationalisation-of-the-mission Nagorno-Karabakh"
+    assert no_runt(long_pair) == long_pair  # a pair too long to move as one
+
+
+def test_every_printed_label_and_title_has_curly_quotes(tmp_path: object) -> None:
+    """The rendered handout of a briefing with straight quotes in plain fields."""
+    import datetime as dt
+
+    from briefgen.audience import load_audience
+    from briefgen.render_html import TemplateRenderer
+    from briefgen.schema import ArgumentPoint, Article, Briefing, KeyFact, SourceRef
+    from tests.conftest import TEMPLATES
+
+    briefing = Briefing(
+        title="Armenia's position",
+        date=dt.date(2026, 1, 1),
+        summary="S",
+        key_facts=[KeyFact(figure="'92", label='The "first" time', source=SourceRef(paragraph=1))],
+        argument=[ArgumentPoint(claim="Moscow's offer")],
+        source=Article(title='A "title"'),
+    )
+    html = TemplateRenderer(load_audience(TEMPLATES, "general")).render("handout", briefing)
+    body = html.split("<body", 1)[1]
+    for text in (
+        "Armenia’s position",
+        "The author’s argument",
+        "The “first” time",
+        "Moscow’s offer",
+    ):
+        assert text in body
+    assert "&#39;" not in body and "&#34;" not in body  # no escaped straight quote printed
