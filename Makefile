@@ -6,9 +6,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 AUDIENCE ?=
+MEETING ?= example
 BRIEFGEN_FLAGS ?=
 
-.PHONY: pdf test bench lint approve clean system-deps
+.PHONY: pdf pack test bench lint approve clean system-deps
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +20,11 @@ $(STAMP): pyproject.toml
 pdf: $(STAMP)
 	@scripts/system-deps pdf
 	$(BIN)/briefgen build $(if $(AUDIENCE),--audience $(AUDIENCE)) $(BRIEFGEN_FLAGS)
+
+# A meeting pack and its copies: build/meetings/$(MEETING)/pack.pdf from meetings/$(MEETING).yaml
+pack: $(STAMP)
+	@scripts/system-deps pdf
+	$(BIN)/briefgen pack meetings/$(MEETING).yaml $(BRIEFGEN_FLAGS)
 
 test: $(STAMP)
 	@scripts/system-deps test

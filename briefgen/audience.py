@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, StringConstraints
 from ruamel.yaml.comments import CommentedMap
 
+from briefgen.conformance import PdfStandard, combination_problem
 from briefgen.documents import HandoutSection
 from briefgen.errors import CommandLineError, did_you_mean
 from briefgen.load import LoadedYaml, load_yaml
@@ -124,6 +125,55 @@ class HandoutSettings(Strict):
     sections: list[HandoutSection] = Field(min_length=1)
 
 
+class StampSettings(Strict):
+    """Marks laid over printed pages: copy control, draft, embargo and the version line.
+
+    Each text is a format string; `{copy}`, `{copies}`, `{name}`, `{when}`, `{date}` and
+    `{commit}` are filled in where the text names them.
+    """
+
+    numbered_copy: Text = Field(description="Numbered copies, with {copy} and {copies}.")
+    named_copy: Text = Field(description="Named copies, with {name}, {copy} and {copies}.")
+    recipient_watermark: bool = Field(
+        description="Also print the recipient's name as a light diagonal watermark."
+    )
+    draft: Text = Field(description="The watermark of a --draft build.")
+    embargo: Text = Field(description="With {when}: the embargo's date and time.")
+    version_line: bool = Field(description="Print the build date and git commit on every page.")
+    version: Text = Field(description="The version line outside a git checkout, with {date}.")
+    version_with_commit: Text = Field(description="In a git checkout, with {date} and {commit}.")
+
+
+class PackLabels(Strict):
+    """Every fixed word a meeting pack prints."""
+
+    meeting_pack: Text
+    agenda: Text
+    item: Text
+    time: Text
+    presenter: Text
+    subject: Text
+    page: Text
+    no_papers: Text
+    date: Text
+    place: Text
+    chair: Text
+    attendees: Text
+    distribution: Text
+    blank_page: Text
+    pack_page: Text = Field(description="With {page} and {pages}.")
+
+
+class PackSettings(Strict):
+    content_scale: float = Field(
+        ge=0.8,
+        le=1.0,
+        description="Each document's pages are scaled by this to free the bands where the "
+        "pack prints its banner, item label and page numbers.",
+    )
+    labels: PackLabels
+
+
 class AudienceConfig(Strict):
     description: Text
     page_size: Literal["A4", "Letter"]
@@ -137,6 +187,26 @@ class AudienceConfig(Strict):
     labels: Labels
     brief: BriefSettings
     handout: HandoutSettings
+    marking_scale: list[Text] = Field(
+        min_length=1, max_length=20, description="Handling markings, lowest first."
+    )
+    marking_level: Text | None = Field(
+        description="This audience's handling marking, one of marking_scale (null: none)."
+    )
+    stamps: StampSettings
+    pack: PackSettings
+    pdf_standard: PdfStandard | list[PdfStandard] = Field(
+        description="`ua-1` (accessible), a PDF/A level such as `a-3b`, or a list of both."
+    )
+
+    @property
+    def pdf_standards(self) -> list[str]:
+        standard = self.pdf_standard
+        return [standard] if isinstance(standard, str) else list(standard)
+
+    def marking_rank(self, marking: str) -> int:
+        """The position of `marking` on the scale; higher is more restricted."""
+        return self.marking_scale.index(marking)
 
 
 @dataclass(frozen=True)
@@ -183,8 +253,30 @@ def load_audience(templates: Path, name: str) -> Audience:
         raise own.error(
             ("brief", "min_body_size_pt"), "min_body_size_pt must not exceed body_size_pt"
         )
+    problem = combination_problem(config.pdf_standards)
+    if problem:
+        raise own.error(("pdf_standard",), f"pdf_standard: {problem}")
+    check_marking_scale(config, own)
     search_path = (folder, base_folder(templates), templates)
     return Audience(name, folder, config, search_path, (base, own))
+
+
+def check_marking_scale(config: AudienceConfig, own: LoadedYaml) -> None:
+    """The scale names each marking once, and the audience's level is on it."""
+    scale = config.marking_scale
+    repeated = next((m for i, m in enumerate(scale) if m in scale[:i]), None)
+    if repeated is not None:
+        raise own.error(
+            ("marking_scale", scale.index(repeated, scale.index(repeated) + 1)),
+            f'"{repeated}" is on the marking scale twice; list each marking once, lowest first',
+        )
+    level = config.marking_level
+    if level is not None and level not in scale:
+        raise own.error(
+            ("marking_level",),
+            f'marking_level "{level}" is not on the marking scale.{did_you_mean(level, scale)} '
+            f"Scale, lowest first: {', '.join(scale)}",
+        )
 
 
 _base_configs: dict[tuple[Path, int, int], LoadedYaml] = {}

@@ -182,6 +182,55 @@ def run_build(
 
 
 @cli.command()
+@click.argument("meeting_file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option(
+    "--out", type=click.Path(path_type=Path, file_okay=False), default="build", show_default=True
+)
+@click.option("--copies", type=click.IntRange(0, 500), default=None, help="Numbered copies.")
+@click.option(
+    "--recipient",
+    "--recipients",
+    "recipients",
+    multiple=True,
+    metavar="NAME",
+    help="A named copy (repeatable). Default: the meeting file's recipients.",
+)
+@click.option("--draft", is_flag=True, help="Print a DRAFT watermark on every page.")
+@click.option("--embargo", metavar='"YYYY-MM-DD HH:MM"', help="Print an embargo on every page.")
+@click.option("--strict", is_flag=True, help="Fail on any WeasyPrint warning.")
+@click.option("--force", is_flag=True, help="Rebuild the documents even if up to date.")
+@click.pass_context
+def pack(
+    ctx: click.Context,
+    meeting_file: Path,
+    out: Path,
+    copies: int | None,
+    recipients: tuple[str, ...],
+    draft: bool,
+    embargo: str | None,
+    strict: bool,
+    force: bool,
+) -> None:
+    """Assemble build/meetings/NAME/pack.pdf, and its copies, from meetings/NAME.yaml."""
+    from briefgen.pack import PackOptions, make_pack
+    from briefgen.stamp import Stamps, parse_embargo
+
+    stamps = Stamps(draft=draft, embargo=parse_embargo(embargo) if embargo else None)
+    written = make_pack(
+        meeting_file,
+        ctx.obj["templates"],
+        ctx.obj["content"],
+        out,
+        PackOptions(copies, recipients, stamps),
+        lambda folders, audience: run_build(
+            ctx.obj["templates"], ctx.obj["content"], folders, [audience], out, strict, force
+        ),
+    )
+    for path in written:
+        click.echo(f"wrote {display_path(path)}")
+
+
+@cli.command()
 @folder_paths
 @click.pass_context
 def check(ctx: click.Context, paths: tuple[Path, ...]) -> None:
@@ -249,10 +298,13 @@ def new_briefing(ctx: click.Context, slug: str) -> None:
 @cli.command("schema")
 @click.pass_context
 def write_schema(ctx: click.Context) -> None:
-    """Write the briefing JSON Schema to schema/briefing.schema.json for editors."""
+    """Write the briefing and meeting JSON Schemas to schema/ for editors."""
+    from briefgen.scaffold import MEETING_SCHEMA_PATH
     from briefgen.scaffold import write_schema as write
 
-    click.echo(f"wrote {display_path(write(Path(ctx.obj['templates']).parent))}")
+    root = Path(ctx.obj["templates"]).parent
+    click.echo(f"wrote {display_path(write(root))}")
+    click.echo(f"wrote {display_path(root / MEETING_SCHEMA_PATH)}")
 
 
 @cli.command()

@@ -22,7 +22,6 @@ from briefgen.validate import ContentErrors
 
 NOT_PRINTED_KEYS = frozenset({"only_for", "hide_for", "priority", "language"})
 """Briefing keys whose values steer the build but never appear on the page."""
-NOT_PRINTED_PATHS: frozenset[Location] = frozenset({("source", "text")})
 
 PRINTED_AUDIENCE_KEYS = ("marking", "organisation", "date_format", "months", "labels")
 """Audience config that the templates print; description, palette, fonts etc. do not."""
@@ -87,11 +86,18 @@ def field_errors(
     return errors
 
 
+def source_file_names(data: object) -> frozenset[Location]:
+    """`sources[i].text` names a file; it is read, never printed."""
+    sources = data.get("sources") if isinstance(data, dict) else None
+    count = len(sources) if isinstance(sources, list) else 0
+    return frozenset(("sources", i, "text") for i in range(count))
+
+
 def check_briefing_glyphs(loaded: LoadedYaml, templates: Path) -> None:
     """Raise one error per briefing field holding a character the shipped fonts lack."""
     covered = covered_codepoints(templates)
     strings = strings_in(loaded.data, skip_keys=NOT_PRINTED_KEYS)
-    errors = field_errors(loaded, strings, covered, NOT_PRINTED_PATHS)
+    errors = field_errors(loaded, strings, covered, source_file_names(loaded.data))
     if errors:
         raise ContentErrors(errors)
 

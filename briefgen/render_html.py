@@ -12,6 +12,7 @@ import jinja2
 from markupsafe import Markup
 
 from briefgen.audience import Audience
+from briefgen.citations import Citations
 from briefgen.documents import HANDOUT_SECTIONS, DocumentKind, HandoutSection
 from briefgen.errors import BriefgenError
 from briefgen.fonts import font_face_css, font_stack
@@ -238,6 +239,7 @@ class TemplateRenderer:
             "sections": handout_sections(shown, self.audience),
             "section_titles": {name: getattr(config.labels, name) for name in HANDOUT_SECTIONS},
             "notes": notes,
+            "cite": Citations(shown, config.labels.paragraph),
             "font_faces": Markup(font_face_css(self.templates)),
             "font_stack": lambda family: Markup(font_stack(family, self.templates)),
         }

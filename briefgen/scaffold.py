@@ -12,6 +12,7 @@ from briefgen.output import write_atomically
 from briefgen.paths import BRIEFING_FILE, BRIEFING_NAME, BRIEFING_NAME_RULE
 
 SCHEMA_PATH = Path("schema") / "briefing.schema.json"
+MEETING_SCHEMA_PATH = Path("schema") / "meeting.schema.json"
 
 TEMPLATE = """\
 # yaml-language-server: $schema={schema}
@@ -22,10 +23,20 @@ title: {title}
 date: {date}                  # the briefing's own date, YYYY-MM-DD
 language: en
 
-source:                       # the article this briefing is built from
-  title: Title of the source article
-  # author: Name, if the article states it
-  # text: article.txt         # the article's plain text; quotes below are then checked
+sources:                      # every text the briefing cites; the first is the main one
+  - id: main                  # citations below name a source by this id
+    title: Title of the source
+    # type: report            # article, article-journal, post-weblog, webpage, report, …
+    # authors:
+    #   - name: Name as printed
+    #     affiliation: Where they work
+    # container: Journal or website it appears in
+    # publisher: Who published it
+    # published: 2026-01-31
+    # url: https://example.org/the-source
+    # accessed: 2026-02-01   # when you read the URL
+    # licence: CC BY 4.0
+    # text: source.txt        # its plain text: quotes are then found and numbered there
 
 bottom_line: >-
   Two or three sentences, conclusion first. This is what a reader who stops here takes away.
@@ -37,25 +48,35 @@ key_facts:                    # the big numbers on the cards; at least one
   - figure: "0"
     label: What the figure counts
     priority: high            # high | normal | low (low is dropped first to fit one page)
-    source: {{paragraph: 1}}  # add `quote: "…"` with words copied from that paragraph
+    source: {{id: main}}      # add `quote: "…"` copied from the source, or
+                              # `locator: {{page: "12"}}` (or paragraph, section)
 
 argument:                     # the author's reasons, in order; at least one
   - claim: The author's first point in one line.
     points:
       - text: The reason in full, for the handout.
         short: A terse version for the brief.
+
+# recommendations:            # the editor's own unless an item cites a `source`
+#   - text: What should be done, in full.
+#     addressee: Who should do it
+#     priority: normal
+# implications: []            # same form: what this means for the reader
 """
 
 
 def write_schema(root: Path) -> Path:
-    """Write the JSON Schema of `Briefing` to schema/briefing.schema.json under `root`."""
+    """Write the JSON Schema of `Briefing` to schema/briefing.schema.json under `root`,
+    and that of `Meeting` beside it."""
+    from briefgen.meeting import Meeting
     from briefgen.schema import Briefing
 
-    schema = Briefing.model_json_schema()
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    target = root / SCHEMA_PATH
-    write_atomically(target, (json.dumps(schema, indent=2, ensure_ascii=False) + "\n").encode())
-    return target
+    for model, path in ((Briefing, SCHEMA_PATH), (Meeting, MEETING_SCHEMA_PATH)):
+        schema = model.model_json_schema()
+        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        text = json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+        write_atomically(root / path, text.encode())
+    return root / SCHEMA_PATH
 
 
 def new_briefing(content: Path, slug: str, root: Path, today: str) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from briefgen.paths import NAME_PATTERN
 
@@ -22,6 +22,7 @@ Name = Annotated[str, StringConstraints(pattern=f"^{NAME_PATTERN}$", max_length=
 LanguageTag = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
 """A BCP 47 language tag such as `en`, `az` or `ru-Latn`."""
 Priority = Literal["high", "normal", "low"]
+SourceId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=60)]
 Url = Annotated[
     str,
     StringConstraints(strip_whitespace=True, pattern=r"^(https?://|mailto:)\S+$", max_length=2000),
@@ -50,12 +51,55 @@ class Tailored(Strict):
         return audience not in self.hide_for
 
 
-class SourceRef(Strict):
-    """Where in the source article a fact or claim comes from."""
+class Locator(Strict):
+    """Where in a printed source: one of a paragraph, page or section."""
 
-    paragraph: int = Field(ge=1, le=1000, description="Paragraph number, 1 = first after title.")
+    paragraph: int | None = Field(
+        None,
+        ge=1,
+        le=10_000,
+        description="Only for sources without a text file, or to confirm the computed one: "
+        "where the quote is found in the source's text, briefgen numbers the paragraph itself.",
+    )
+    page: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] | None
+    ) = Field(None, description="A page or page range, e.g. `12` or `12–14`.")
+    section: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+        | None
+    ) = Field(None, description="A section number or heading, e.g. `3.2`.")
+
+    @model_validator(mode="after")
+    def one_kind(self) -> Locator:
+        given = [name for name in ("paragraph", "page", "section") if getattr(self, name)]
+        if len(given) != 1:
+            raise ValueError("must give exactly one of paragraph, page or section")
+        return self
+
+    @property
+    def kind(self) -> Literal["paragraph", "page", "section"]:
+        if self.paragraph is not None:
+            return "paragraph"
+        return "page" if self.page is not None else "section"
+
+    @property
+    def value(self) -> str:
+        return str(self.paragraph or self.page or self.section)
+
+
+class SourceRef(Strict):
+    """A citation: which source a fact, claim, quote or event comes from, and where."""
+
+    id: SourceId | None = Field(
+        None, description="The `id` of an entry in `sources`; may be left out if there is one."
+    )
     quote: Text | None = Field(
-        None, description="Words copied exactly from that paragraph; checked at build time."
+        None,
+        description="Words copied exactly from the source; where the source has a `text` "
+        "file, briefgen finds them there and numbers the paragraph.",
+    )
+    locator: Locator | None = Field(
+        None, description="Paragraph, page or section, for sources without a text file."
     )
 
 
@@ -87,9 +131,26 @@ class TimelineEvent(Tailored):
     source: SourceRef | None = None
 
 
+class Speaker(Strict):
+    name: Text
+    role: Text | None = Field(None, description="E.g. `Foreign Minister of Armenia`.")
+
+
 class Quote(Tailored):
-    text: Text = Field(description="Words quoted exactly from the article.")
+    text: Text = Field(description="Words quoted exactly from the source.")
+    speaker: Speaker | None = Field(None, description="Who said it, when not the source's author.")
     source: SourceRef
+
+
+class Recommendation(Tailored):
+    """A recommendation or implication: the editor's own, unless it cites a source."""
+
+    text: Markdown = Field(description="The item in full (handout).")
+    short: Markdown | None = Field(None, description="A terse version for the brief.")
+    addressee: Text | None = Field(None, description="Who should act, e.g. `Ministry of Finance`.")
+    source: SourceRef | None = Field(
+        None, description="Cite a source when the item is its author's, not the editor's."
+    )
 
 
 class GlossaryEntry(Tailored):
@@ -97,21 +158,54 @@ class GlossaryEntry(Tailored):
     definition: Markdown
 
 
+class Author(Strict):
+    name: Text = Field(description="As printed, e.g. `Laurence Broers` or `OSCE Minsk Group`.")
+    affiliation: Text | None = None
+
+
+SourceType = Literal[
+    "article",
+    "article-journal",
+    "article-magazine",
+    "article-newspaper",
+    "post-weblog",
+    "webpage",
+    "report",
+    "book",
+    "chapter",
+    "speech",
+    "interview",
+    "legislation",
+    "treaty",
+    "dataset",
+]
+"""CSL item types: they decide how the citation style formats the entry."""
+
+
 class Citation(Strict):
     """A published work. Leave out what is not known rather than guess."""
 
     title: Text
-    author: Text | None = None
-    publication: Text | None = None
-    published: dt.date | Text | None = None
+    authors: list[Author] = Field(
+        default_factory=list, max_length=50, description="Empty: no author is named."
+    )
+    type: SourceType = Field("article", description="What kind of work it is (a CSL type).")
+    container: Text | None = Field(None, description="The journal, website or book it appears in.")
+    publisher: Text | None = None
+    published: dt.date | Text | None = Field(None, description="YYYY-MM-DD, or as printed.")
     url: Url | None = None
+    accessed: dt.date | None = Field(None, description="When the URL was read (YYYY-MM-DD).")
+    licence: Text | None = Field(None, description="E.g. `CC BY 4.0`, `public domain`.")
 
 
-class Article(Citation):
-    """The article the briefing is built from. Leave out what the article does not state."""
+class Source(Citation):
+    """A text the briefing draws on; citations name it by `id`."""
 
+    id: SourceId = Field(description="A short name citations use, e.g. `icg-2020`.")
     text: Text | None = Field(
-        None, description="Path of the article's plain text, relative to the briefing folder."
+        None,
+        description="Plain text of the source, relative to the briefing folder; quotes "
+        "citing this source are checked against it.",
     )
 
 
@@ -138,13 +232,21 @@ class Briefing(Strict):
     argument: list[ArgumentPoint] = Field(min_length=1, max_length=MAX_ITEMS)
     background: Markdown | None = None
     timeline: list[TimelineEvent] = Field(default_factory=list, max_length=MAX_ITEMS)
-    what_to_watch: list[Markdown] = Field(default_factory=list, max_length=MAX_ITEMS)
+    what_to_watch: list[Markdown] = Field(
+        default_factory=list, max_length=MAX_ITEMS, description="The editor's own; labelled so."
+    )
+    implications: list[Recommendation] = Field(default_factory=list, max_length=MAX_ITEMS)
+    recommendations: list[Recommendation] = Field(default_factory=list, max_length=MAX_ITEMS)
     questions: list[Markdown] = Field(
         default_factory=list, max_length=MAX_ITEMS, description="Discussion questions."
     )
     quotes: list[Quote] = Field(default_factory=list, max_length=MAX_ITEMS)
     glossary: list[GlossaryEntry] = Field(default_factory=list, max_length=MAX_ITEMS)
-    source: Article
+    sources: list[Source] = Field(
+        min_length=1,
+        max_length=MAX_ITEMS,
+        description="Every text the briefing cites; the first is the main one.",
+    )
     further_reading: list[FurtherSource] = Field(default_factory=list, max_length=MAX_ITEMS)
 
     @property

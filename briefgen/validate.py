@@ -16,11 +16,13 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from briefgen.errors import BriefgenError, did_you_mean
 from briefgen.load import LoadedYaml, Location, load_yaml, read_text, strings_in
 from briefgen.paths import BRIEFING_FILE, NAME_RULE
-from briefgen.schema import Briefing, SourceRef
+from briefgen.schema import Briefing, Locator, Source, SourceRef
+from briefgen.source_text import Block, SourceText, normalize, parse_source_text
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
-MAX_REPORTED_ERRORS = 10
+MAX_REPORTED_ERRORS = 100
+"""Beyond this, `check` says how many more errors there are rather than listing them."""
 
 
 class ContentErrors(BriefgenError):
@@ -33,7 +35,15 @@ class ContentErrors(BriefgenError):
         self.errors = errors
 
     def __str__(self) -> str:
-        return "\n".join(BriefgenError.__str__(e) for e in self.errors[:MAX_REPORTED_ERRORS])
+        lines = [BriefgenError.__str__(e) for e in self.errors[:MAX_REPORTED_ERRORS]]
+        hidden = len(self.errors) - MAX_REPORTED_ERRORS
+        if hidden > 0:
+            lines.append(
+                f"{self.errors[MAX_REPORTED_ERRORS].location()}: and {hidden} more error"
+                f"{'s' if hidden > 1 else ''} after this point; fix those above and run "
+                "`briefgen check` again"
+            )
+        return "\n".join(lines)
 
 
 def validate_model(loaded: LoadedYaml, model: type[ModelT]) -> ModelT:
@@ -186,6 +196,8 @@ def explain(detail: ErrorDetails, model: type[BaseModel], location: Location) ->
 def pattern_hint(key: str) -> str:
     if key == "url":
         return "write a web address starting with https:// (or http://, mailto:)"
+    if key == "id":
+        return "use lower-case letters, digits, '-', '_' and '.' only, e.g. icg-2020"
     if key == "language":
         return 'use a language tag such as "en", "az" or "ru"'
     return f"use {NAME_RULE}, e.g. ministers"
@@ -234,7 +246,8 @@ def load_briefing(folder: Path, audiences: list[str] | None = None) -> tuple[Bri
     """Load and fully check `folder/briefing.yaml`: schema, source quotes, audience names."""
     loaded = load_yaml(folder / BRIEFING_FILE)
     briefing = validate_model(loaded, Briefing)
-    errors = check_source_quotes(briefing, loaded, folder) + check_images(loaded, folder)
+    briefing, errors = check_citations(briefing, loaded, folder)
+    errors += check_images(loaded, folder)
     if audiences is not None:
         errors += check_audience_names(loaded, audiences)
     if errors:
@@ -242,86 +255,198 @@ def load_briefing(folder: Path, audiences: list[str] | None = None) -> tuple[Bri
     return briefing, loaded
 
 
-def article_paragraphs(text: str, title: str) -> list[str]:
-    """The article's paragraphs (blank-line separated), the title line not counted."""
-    blocks = [" ".join(b.split()) for b in re.split(r"\n\s*\n", text) if b.strip()]
-    if blocks and normalize(blocks[0]) == normalize(title):
-        blocks = blocks[1:]
-    return blocks
-
-
-def normalize(text: str) -> str:
-    """Compare quotes loosely: typographic quotes, dashes and spacing do not matter."""
-    table = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
-    return " ".join(text.translate(table).split()).casefold()
-
-
-def check_source_quotes(
+def check_citations(
     briefing: Briefing, loaded: LoadedYaml, folder: Path
-) -> list[BriefgenError]:
-    """Every `source:` must name a real paragraph, and its quote must be in it word for word."""
-    if briefing.source.text is None:
-        return []
-    if "\x00" in briefing.source.text:
-        return [loaded.error(("source", "text"), "the file name has a NUL character; fix it")]
-    article_path = (folder / briefing.source.text).resolve()
-    if not article_path.is_relative_to(folder.resolve()):
-        return [
-            loaded.error(
-                ("source", "text"),
-                f"the article text must be inside the briefing folder; copy it into "
-                f"{folder.name}/ and write its file name",
-            )
-        ]
-    try:
-        text = read_text(article_path, "article text")
-    except BriefgenError as exc:
-        return [loaded.error(("source", "text"), f"{exc.message}: {briefing.source.text}")]
-    paragraphs = article_paragraphs(text, briefing.source.title)
+) -> tuple[Briefing, list[BriefgenError]]:
+    """Every citation names a listed source; its quote is found once in the source's text.
+
+    Returns the briefing with the paragraph of every located quote filled in as the
+    citation's locator, so what prints is the number briefgen computed.
+    """
+    errors = check_source_ids(briefing, loaded)
+    texts: dict[str, tuple[SourceText, str]] = {}  # id → (text, file name)
+    for i, source in enumerate(briefing.sources):
+        if source.text is not None:
+            parsed = read_source_text(source, folder, loaded, ("sources", i, "text"))
+            if isinstance(parsed, BriefgenError):
+                errors.append(parsed)
+            else:
+                texts[source.id] = (parsed, source.text)
+    only = briefing.sources[0].id if len(briefing.sources) == 1 else None
+    located: dict[Location, SourceRef] = {}
+    for location, ref, quoted in citations(briefing):
+        source_id = ref.id or only
+        if source_id is None or source_id not in texts:
+            if ref.id is None and only is not None:
+                located[location] = ref.model_copy(update={"id": only})
+            continue
+        try:
+            locator = locate_quote(*texts[source_id], source_id, ref, quoted)
+        except QuoteProblem as problem:
+            where = (*location, *problem.key) if problem.key else (*location[:-1], "text")
+            errors.append(loaded.error(where, problem.message))
+        else:
+            located[location] = ref.model_copy(update={"id": source_id, "locator": locator})
+    return with_citations(briefing, located), errors
+
+
+def check_source_ids(briefing: Briefing, loaded: LoadedYaml) -> list[BriefgenError]:
+    """Source ids are unique, and every citation names one (or there is only one)."""
     errors: list[BriefgenError] = []
-    for location, ref in source_refs(briefing):
-        if ref.paragraph > len(paragraphs):
+    ids: list[str] = []
+    for i, source in enumerate(briefing.sources):
+        if source.id in ids:
             errors.append(
                 loaded.error(
-                    (*location, "paragraph"),
-                    f"the article has {len(paragraphs)} paragraphs, not {ref.paragraph}",
+                    ("sources", i, "id"),
+                    f'source id "{source.id}" is used twice; give each source its own id',
                 )
             )
-        elif ref.quote and normalize(ref.quote) not in normalize(paragraphs[ref.paragraph - 1]):
-            elsewhere = [
-                i + 1 for i, p in enumerate(paragraphs) if normalize(ref.quote) in normalize(p)
-            ]
-            hint = (
-                f"; it is in paragraph {elsewhere[0]}"
-                if elsewhere
-                else "; copy the words exactly from the article"
-            )
+        ids.append(source.id)
+    listed = ", ".join(ids)
+    for location, ref, _ in citations(briefing):
+        if ref.id is None and len(ids) > 1:
             errors.append(
                 loaded.error(
-                    (*location, "quote"),
-                    f"quote not found in paragraph {ref.paragraph} of {briefing.source.text}{hint}",
+                    location,
+                    f"this citation does not say which source it is from; add `id:` with one "
+                    f"of: {listed}",
+                )
+            )
+        elif ref.id is not None and ref.id not in ids:
+            errors.append(
+                loaded.error(
+                    (*location, "id"),
+                    f'unknown source id "{ref.id}".{did_you_mean(ref.id, ids)} '
+                    f"Sources listed under `sources:`: {listed}.",
                 )
             )
     return errors
 
 
-def source_refs(briefing: Briefing) -> list[tuple[Location, SourceRef]]:
-    refs: list[tuple[Location, SourceRef]] = []
+def read_source_text(
+    source: Source, folder: Path, loaded: LoadedYaml, location: Location
+) -> SourceText | BriefgenError:
+    name = source.text or ""
+    if "\x00" in name:
+        return loaded.error(location, "the file name has a NUL character; fix it")
+    path = (folder / name).resolve()
+    if not path.is_relative_to(folder.resolve()):
+        return loaded.error(
+            location,
+            f"the source text must be inside the briefing folder; copy it into "
+            f"{folder.name}/ and write its file name",
+        )
+    try:
+        return parse_source_text(read_text(path, "source text"), source.title)
+    except BriefgenError as exc:
+        return loaded.error(location, f"{exc.message}: {name}")
+
+
+class QuoteProblem(Exception):
+    def __init__(self, message: str, key: Location = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.key = key
+        """The citation's key at fault: `()` means its quote (or the quote item's text)."""
+
+
+def locate_quote(
+    text: SourceText, file: str, source_id: str, ref: SourceRef, quoted: str | None
+) -> Locator | None:
+    """The locator to print for `ref`; raises QuoteProblem saying why the quote fails."""
+    source = f'source "{source_id}" ({file}'
+    given = ref.locator.paragraph if ref.locator else None
+    if quoted is None:
+        if given is not None and given > text.paragraph_count:
+            raise QuoteProblem(
+                f"{source}) has {text.paragraph_count} paragraphs, not {given}; "
+                f"add `quote:` and briefgen will find the paragraph",
+                ("locator", "paragraph"),
+            )
+        return ref.locator
+    found = text.find(quoted)
+    if not found:
+        closest = text.closest(quoted)
+        hint = (
+            f"; the closest words are at {file} line {closest[0].line}"
+            f"{paragraph_note(closest[0])}: “{closest[1]}”"
+            if closest
+            else "; copy the words exactly from the source"
+        )
+        raise QuoteProblem(f"quote not found in {source}){hint}", ("quote",) if ref.quote else ())
+    if len(found) > 1:
+        lines = ", ".join(str(b.line) for b in found[:5])
+        raise QuoteProblem(
+            f"quote appears {len(found)} times in {source}, lines {lines}); quote more words so "
+            "it points to one place",
+            ("quote",) if ref.quote else (),
+        )
+    block = found[0]
+    if given is not None and given != block.paragraph:
+        actual = f"paragraph {block.paragraph}" if block.paragraph else "a heading"
+        raise QuoteProblem(
+            f"the quote is in {actual} of {source} line {block.line}), not paragraph {given}; "
+            "remove `locator:` and briefgen numbers the paragraph itself",
+            ("locator", "paragraph"),
+        )
+    if ref.locator is not None and ref.locator.paragraph is None:
+        return ref.locator  # a page or section the editor gave wins over our count
+    return Locator(paragraph=block.paragraph, page=None, section=None) if block.paragraph else None
+
+
+def paragraph_note(block: Block) -> str:
+    return f" (paragraph {block.paragraph})" if block.paragraph else ""
+
+
+def citations(briefing: Briefing) -> list[tuple[Location, SourceRef, str | None]]:
+    """Every citation, where it is, and the words it quotes (a quote item's own text)."""
+    found: list[tuple[Location, SourceRef, str | None]] = []
+
+    def add(location: Location, ref: SourceRef | None, quoted: str | None = None) -> None:
+        if ref is not None:
+            found.append(((*location, "source"), ref, quoted or ref.quote))
+
     for i, fact in enumerate(briefing.key_facts):
-        refs.append((("key_facts", i, "source"), fact.source))
+        add(("key_facts", i), fact.source)
     for i, point in enumerate(briefing.argument):
-        if point.source:
-            refs.append((("argument", i, "source"), point.source))
+        add(("argument", i), point.source)
         for j, sub in enumerate(point.points):
-            if sub.source:
-                refs.append((("argument", i, "points", j, "source"), sub.source))
+            add(("argument", i, "points", j), sub.source)
     for i, event in enumerate(briefing.timeline):
-        if event.source:
-            refs.append((("timeline", i, "source"), event.source))
+        add(("timeline", i), event.source)
     for i, quote in enumerate(briefing.quotes):
-        refs.append((("quotes", i, "source"), quote.source))
-        refs.append((("quotes", i), SourceRef(paragraph=quote.source.paragraph, quote=quote.text)))
-    return refs
+        if quote.source.quote is not None and normalize(quote.source.quote) != normalize(
+            quote.text
+        ):
+            add(("quotes", i), quote.source)  # a quote that cites other words: check both
+        add(("quotes", i), quote.source, quote.text)
+    for name in ("implications", "recommendations"):
+        for i, item in enumerate(getattr(briefing, name)):
+            add((name, i), item.source)
+    return found
+
+
+def with_citations(briefing: Briefing, located: dict[Location, SourceRef]) -> Briefing:
+    """A copy of `briefing` with the citations at the given locations replaced."""
+
+    def rebuild(node: Any, path: Location) -> Any:
+        if path in located:
+            return located[path]
+        if not any(loc[: len(path)] == path for loc in located):
+            return node
+        if isinstance(node, list):
+            return [rebuild(item, (*path, i)) for i, item in enumerate(node)]
+        if isinstance(node, BaseModel):
+            update = {
+                name: rebuild(getattr(node, name), (*path, name))
+                for name in type(node).model_fields
+            }
+            return node.model_copy(update=update)
+        return node
+
+    result: Briefing = rebuild(briefing, ())
+    return result
 
 
 def check_audience_names(loaded: LoadedYaml, audiences: list[str]) -> list[BriefgenError]:

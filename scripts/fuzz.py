@@ -48,8 +48,9 @@ BASELINE: set[str] = set()
 LOCATED = re.compile(r"^\S[^:]*:\d+(:\d+)?: \S")
 PROSE_FIELDS = """title: Fuzzed prose
 date: 2026-01-02
-source:
-  title: The article
+sources:
+  - id: article
+    title: The article
 summary: {prose}
 bottom_line: {prose}
 background: {prose}
@@ -59,7 +60,7 @@ key_facts:
   - figure: "42"
     label: The answer
     detail: {prose}
-    source: {{paragraph: 1}}
+    source: {{locator: {{paragraph: 1}}}}
 argument:
   - claim: Something is true.
     detail: {prose}

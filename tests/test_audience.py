@@ -74,7 +74,7 @@ def test_items_tagged_for_audiences_appear_only_there(
     seed_build: SeedBuild,
 ) -> None:
     hidden = "Adjacent regions in the earlier police-mission option"  # hide_for: [ministers]
-    only = "A mission by the Minsk Group's three co-chairs assumed"  # only_for: [students, general]
+    only = "Humanitarian truces agreed three times"  # only_for: [students, general]
     for name, outputs in seed_build.items():
         handout = " ".join(page_texts(outputs["handout"]))
         assert (hidden in handout) == (name != "ministers"), name

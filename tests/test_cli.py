@@ -21,7 +21,7 @@ def test_content_error_exits_1_with_one_line(tmp_path: Path) -> None:
     (tmp_path / "b" / "briefing.yaml").write_text(GOOD.replace("summary:", "sumary:"))
     result = run_cli("--templates", str(TEMPLATES), "check", "b", cwd=tmp_path)
     assert result.exit_code == 1
-    assert result.stderr == 'b/briefing.yaml:5:1: unknown key "sumary". Did you mean "summary"?\n'
+    assert result.stderr == 'b/briefing.yaml:6:1: unknown key "sumary". Did you mean "summary"?\n'
 
 
 @pytest.mark.parametrize(
@@ -59,7 +59,7 @@ def test_the_installed_command_prints_one_line_and_exits_with_its_code(tmp_path:
     result = run_briefgen("--templates", str(TEMPLATES), "check", "b", cwd=tmp_path)
     assert (result.returncode, result.stderr) == (
         1,
-        'b/briefing.yaml:5:1: unknown key "sumary". Did you mean "summary"?\n',
+        'b/briefing.yaml:6:1: unknown key "sumary". Did you mean "summary"?\n',
     )
     result = run_briefgen("--templates", str(TEMPLATES), "build", "-a", "nobody", str(SEED))
     assert result.returncode == 2 and result.stderr.startswith('unknown audience "nobody".')

@@ -111,7 +111,7 @@ def test_ten_megabyte_summary_is_refused_before_reading(tmp_path: Path) -> None:
 
 def test_ten_thousand_facts_fail_fast(tmp_path: Path) -> None:
     facts = "".join(
-        f'  - figure: "{i}"\n    label: Fact {i}\n    source: {{paragraph: 1}}\n'
+        f'  - figure: "{i}"\n    label: Fact {i}\n    source: {{locator: {{paragraph: 1}}}}\n'
         for i in range(10_000)
     )
     path = write(tmp_path, f"title: x\nkey_facts:\n{facts}")

@@ -118,7 +118,7 @@ def test_plain_text_is_text_not_escaped_html(text: str) -> None:
 def field_values(payload: str) -> dict[str, Any]:
     """A briefing with the payload in every field that the templates print."""
     prose = f"Prose {payload} with *{payload}*, `[^{payload}]` and a note[^n].\n\n[^n]: {payload}"
-    source = {"paragraph": 1, "quote": payload}
+    source = {"quote": payload, "locator": {"paragraph": 1}}
     return {
         "title": payload,
         "subtitle": payload,
@@ -144,9 +144,22 @@ def field_values(payload: str) -> dict[str, Any]:
         "timeline": [{"when": payload[:40], "event": payload, "source": source}],
         "what_to_watch": [prose],
         "questions": [prose],
-        "quotes": [{"text": payload, "source": source}],
+        "quotes": [
+            {"text": payload, "speaker": {"name": payload, "role": payload}, "source": source}
+        ],
         "glossary": [{"term": payload, "definition": prose}],
-        "source": {"title": payload, "author": payload, "publication": payload},
+        "sources": [
+            {
+                "id": "a",
+                "title": payload,
+                "authors": [{"name": payload, "affiliation": payload}],
+                "container": payload,
+                "publisher": payload,
+                "licence": payload,
+            }
+        ],
+        "recommendations": [{"text": prose, "addressee": payload, "source": source}],
+        "implications": [{"text": prose, "short": prose}],
         "further_reading": [{"title": payload, "note": prose}],
     }
 

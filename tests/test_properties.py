@@ -120,7 +120,7 @@ def test_arbitrary_prose_renders_to_html(summary: str, title: str, watch: list[s
         {
             "title": title,
             "date": "2026-01-02",
-            "source": {"title": title},
+            "sources": [{"id": "a", "title": title}],
             "summary": summary,
             "bottom_line": summary,
             "background": summary,
@@ -130,7 +130,7 @@ def test_arbitrary_prose_renders_to_html(summary: str, title: str, watch: list[s
                     "figure": title[:24],
                     "label": title,
                     "detail": summary,
-                    "source": {"paragraph": 1},
+                    "source": {"locator": {"paragraph": 1}},
                 }
             ],
             "argument": [

@@ -6,14 +6,12 @@ import datetime as dt
 
 from briefgen.audience import load_audience
 from briefgen.render_html import Fit, brief_selection, droppable_items, for_audience
-from briefgen.schema import ArgumentPoint, Article, Briefing, KeyFact, SourceRef
+from briefgen.schema import ArgumentPoint, Briefing, KeyFact, Source, SourceRef
 from tests.conftest import TEMPLATES
 
 
 def fact(figure: str, **tailoring: object) -> KeyFact:
-    return KeyFact(
-        figure=figure, label=f"{figure} label", source=SourceRef(paragraph=1), **tailoring
-    )
+    return KeyFact(figure=figure, label=f"{figure} label", source=SourceRef(), **tailoring)
 
 
 def briefing_with(facts: list[KeyFact]) -> Briefing:
@@ -23,7 +21,7 @@ def briefing_with(facts: list[KeyFact]) -> Briefing:
         summary="S",
         key_facts=facts,
         argument=[ArgumentPoint(claim="C")],
-        source=Article(title="A"),
+        sources=[Source(id="a", title="A")],
     )
 
 
