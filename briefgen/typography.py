@@ -2,7 +2,8 @@
 
 Markdown prose gets curly quotes from Markdown's `smarty` extension (`briefgen/markup.py`);
 plain fields (titles, claims, labels, figures, events) and audience labels get them
-here, through Jinja's `finalize`, so every printed string is treated the same.
+here, through Jinja's `finalize`; citations (`briefgen/citations.py`) call
+`smart_quotes` on the fields they print.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ MAX_GLUED_CHARS = 24
 """The last two words are kept together only while they are short enough to move to the
 next line as a pair; a longer pair could overflow a narrow box."""
 
-_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)|'(?=\d\ds\b)")
+_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)|'(?=\d\ds?\b)")
 _OPEN_SINGLE = re.compile(r"(^|[\s(\[{“‘—–-])'")
 _OPEN_DOUBLE = re.compile(r"(^|[\s(\[{‘“—–-])\"")
-_URL = re.compile(r"^(https?://|mailto:)", re.IGNORECASE)
+_URL = re.compile(r"^(https?|mailto|file|data):", re.IGNORECASE)
 
 
 def smart_quotes(text: str) -> str:
@@ -33,7 +34,9 @@ def smart_quotes(text: str) -> str:
 def finalize(value: Any) -> Any:
     """Jinja's `finalize`: every plain string a template prints gets curly quotes.
 
-    HTML already made (Markup: rendered Markdown, macros) and addresses are left alone.
+    HTML already made is left as it is: rendered Markdown has them from `smarty`, macros
+    and blocks were finalized as they rendered, citations curl their own fields, and
+    CSS (`css_string`, font stacks) needs its straight quotes. Addresses stay as typed.
     """
     if isinstance(value, str) and not isinstance(value, Markup) and not _URL.match(value):
         return smart_quotes(value)

@@ -73,9 +73,7 @@ def test_text_off_the_page_is_an_error(tmp_path: Path) -> None:
     assert "outside" in checks(preflight(make_pdf(tmp_path, body), SHIPPED))
 
 
-@pytest.mark.parametrize(
-    ("colour", "background"), [("#ffffff", "#ffffff"), ("#c9ced6", "#eef2f7")]
-)
+@pytest.mark.parametrize(("colour", "background"), [("#ffffff", "#ffffff"), ("#c9ced6", "#eef2f7")])
 def test_text_in_the_background_colour_is_an_error(
     tmp_path: Path, colour: str, background: str
 ) -> None:

@@ -18,6 +18,7 @@ from briefgen.typography import NBSP, finalize, no_runt, smart_quotes
             "‘Scandinavian peacekeepers’ were not realistic",
         ),
         ("the '90s", "the ’90s"),
+        ("in '92", "in ’92"),
         ('("quoted")', "(“quoted”)"),
     ],
 )
@@ -25,8 +26,9 @@ def test_smart_quotes(straight: str, curly: str) -> None:
     assert smart_quotes(straight) == curly
 
 
-def test_finalize_leaves_markup_and_addresses_alone() -> None:
-    assert finalize(Markup('<a href="x">it\'s</a>')) == Markup('<a href="x">it\'s</a>')
+def test_finalize_leaves_made_html_and_addresses_alone() -> None:
+    made = Markup('<a href="x">it\'s</a>')
+    assert finalize(made) == made  # CSS and code travel as Markup too
     assert finalize("https://example.org/it's") == "https://example.org/it's"
     assert finalize("Armenia's position") == "Armenia’s position"
     assert finalize(3.5) == 3.5
@@ -41,25 +43,26 @@ def test_no_runt_joins_the_last_two_words() -> None:
     assert no_runt(long_pair) == long_pair  # a pair too long to move as one
 
 
-def test_every_printed_label_and_title_has_curly_quotes(tmp_path: object) -> None:
+def test_every_printed_label_and_title_has_curly_quotes() -> None:
     """The rendered handout of a briefing with straight quotes in plain fields."""
     import datetime as dt
 
     from briefgen.audience import load_audience
     from briefgen.render_html import TemplateRenderer
-    from briefgen.schema import ArgumentPoint, Article, Briefing, KeyFact, SourceRef
+    from briefgen.schema import ArgumentPoint, Briefing, KeyFact, Source, SourceRef
     from tests.conftest import TEMPLATES
 
     briefing = Briefing(
         title="Armenia's position",
         date=dt.date(2026, 1, 1),
         summary="S",
-        key_facts=[KeyFact(figure="'92", label='The "first" time', source=SourceRef(paragraph=1))],
+        key_facts=[KeyFact(figure="'92", label='The "first" time', source=SourceRef())],
         argument=[ArgumentPoint(claim="Moscow's offer")],
-        source=Article(title='A "title"'),
+        sources=[Source(id="a", title='A "title"')],
     )
     html = TemplateRenderer(load_audience(TEMPLATES, "general")).render("handout", briefing)
-    body = html.split("<body", 1)[1]
+    head, body = html.split("<body", 1)
+    assert '@top-left { content: "Armenia’s position"; }' in head  # CSS strings intact
     for text in (
         "Armenia’s position",
         "The author’s argument",
