@@ -18,7 +18,7 @@ from briefgen.documents import HandoutSection
 from briefgen.errors import CommandLineError, did_you_mean
 from briefgen.load import LoadedYaml, load_yaml
 from briefgen.paths import CONFIG_NAME, audience_folder, audience_names, base_folder
-from briefgen.schema import LanguageTag, Strict, Text
+from briefgen.schema import LanguageTag, Strict, Text, Url
 from briefgen.validate import validate_model
 
 Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
@@ -105,6 +105,11 @@ class Labels(Strict):
     reference: Text
     more_in_handout: Text
     source_note: Text
+    figures: Text
+    figure: Text
+    table: Text
+    data_source: Text
+    scan_links: Text
 
 
 class BriefSettings(Strict):
@@ -142,6 +147,19 @@ class StampSettings(Strict):
     version_line: bool = Field(description="Print the build date and git commit on every page.")
     version: Text = Field(description="The version line outside a git checkout, with {date}.")
     version_with_commit: Text = Field(description="In a git checkout, with {date} and {commit}.")
+
+
+class QrSettings(Strict):
+    """Small QR codes on the brief that open its online edition and its sources."""
+
+    brief: bool = Field(description="Print the codes on the brief.")
+    sources: bool = Field(description="A code for each source and further reading with a URL.")
+    max_codes: int = Field(ge=0, le=8)
+    online_edition: Url | None = Field(
+        description="The online edition when the briefing names none; {reference} is "
+        "replaced by the briefing's reference."
+    )
+    online_edition_caption: Text
 
 
 class PackLabels(Strict):
@@ -195,6 +213,7 @@ class AudienceConfig(Strict):
     )
     stamps: StampSettings
     pack: PackSettings
+    qr: QrSettings
     pdf_standard: PdfStandard | list[PdfStandard] = Field(
         description="`ua-1` (accessible), a PDF/A level such as `a-3b`, or a list of both."
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
+from briefgen.markup import breakable_address
 from briefgen.schema import Briefing, Source, SourceRef
 from briefgen.typography import smart_quotes
 
@@ -48,5 +49,6 @@ class Citations:
         if source.published:
             parts.append(escape(str(source.published)))
         if source.url:
-            parts.append(Markup('<a href="{0}">{0}</a>').format(source.url))
+            address = Markup(breakable_address(source.url))  # never hyphenated
+            parts.append(Markup('<a href="{}">{}</a>').format(source.url, address))
         return Markup(", ").join(parts)

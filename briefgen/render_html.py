@@ -12,16 +12,29 @@ import jinja2
 from markupsafe import Markup
 
 from briefgen.audience import Audience
+from briefgen.bidi import isolate_right_to_left
+from briefgen.charts import ChartStyle, chart_image
 from briefgen.citations import Citations
+from briefgen.data import table_view
 from briefgen.documents import HANDOUT_SECTIONS, DocumentKind, HandoutSection
 from briefgen.errors import BriefgenError
 from briefgen.fonts import font_face_css, font_stack
-from briefgen.markup import Notes, plain_text, render_markdown
+from briefgen.markup import (
+    Notes,
+    breakable_address,
+    plain_text,
+    printed_address,
+    render_markdown,
+)
+from briefgen.qr import qr_codes
 from briefgen.schema import Briefing, Tailored
 from briefgen.timeline import STRIP_FONT_EM, timeline_layout
-from briefgen.typography import finalize, no_runt, smart_quotes
+from briefgen.typography import curl_printed, no_runt, smart_quotes
 
 TEMPLATE_NAMES: dict[DocumentKind, str] = {"brief": "brief.html.j2", "handout": "handout.html.j2"}
+CHART_WIDTH_MM: dict[DocumentKind, float] = {"brief": 112, "handout": 165}
+"""Charts are drawn at the width they print (the brief's main column, the handout's
+text block), so their type comes out at its drawn size."""
 PRIORITY_ORDER = {"high": 0, "normal": 1, "low": 2}
 
 
@@ -51,6 +64,8 @@ def for_audience(briefing: Briefing, audience: str) -> Briefing:
             "timeline": keep(briefing.timeline),
             "quotes": keep(briefing.quotes),
             "glossary": keep(briefing.glossary),
+            "figures": keep(briefing.figures),
+            "tables": keep(briefing.tables),
         }
     )
 
@@ -83,7 +98,22 @@ def brief_selection(briefing: Briefing, audience: Audience, fit: Fit) -> Briefin
         ]
         argument.append(point.model_copy(update={"points": subs}))
     quotes = [q for i, q in enumerate(briefing.quotes) if f"quotes.{i}" not in fit.dropped]
-    return briefing.model_copy(update={"key_facts": facts, "argument": argument, "quotes": quotes})
+    # Charts and CSV tables print on the brief only when they ask to (`brief: true`).
+    figures = [
+        c for i, c in enumerate(briefing.figures) if c.brief and f"figures.{i}" not in fit.dropped
+    ]
+    tables = [
+        t for i, t in enumerate(briefing.tables) if t.brief and f"tables.{i}" not in fit.dropped
+    ]
+    return briefing.model_copy(
+        update={
+            "key_facts": facts,
+            "argument": argument,
+            "quotes": quotes,
+            "figures": figures,
+            "tables": tables,
+        }
+    )
 
 
 def expected_brief_text(briefing: Briefing, audience: Audience, fit: Fit) -> list[str]:
@@ -102,6 +132,7 @@ def expected_brief_text(briefing: Briefing, audience: Audience, fit: Fit) -> lis
         texts += [plain_text(item) for item in shown.what_to_watch]
     if settings.show_quotes:
         texts += [quote.text for quote in shown.quotes]
+    texts += [block.title for block in [*shown.figures, *shown.tables]]
     return texts
 
 
@@ -128,6 +159,9 @@ def droppable_items(briefing: Briefing, audience: Audience) -> list[str]:
             ids.append(f"argument.{i}")
     if settings.show_quotes:
         ids += [f"quotes.{i}" for i, q in enumerate(briefing.quotes) if q.priority == "low"]
+    for name in ("figures", "tables"):
+        blocks = getattr(briefing, name)
+        ids += [f"{name}.{i}" for i, b in enumerate(blocks) if b.brief and b.priority == "low"]
     return list(reversed(ids))
 
 
@@ -137,7 +171,11 @@ def available_sections(briefing: Briefing) -> list[HandoutSection]:
     Each section is the briefing field of the same name; `sources` always prints (the
     source article is required).
     """
-    return [name for name in HANDOUT_SECTIONS if name == "sources" or getattr(briefing, name)]
+    return [
+        name
+        for name in HANDOUT_SECTIONS
+        if name == "sources" or getattr(briefing, name) or (name == "figures" and briefing.tables)
+    ]
 
 
 def handout_sections(briefing: Briefing, audience: Audience) -> list[HandoutSection]:
@@ -184,6 +222,10 @@ class TemplateRenderer:
     def __init__(self, audience: Audience) -> None:
         self.audience = audience
         self.templates = audience.search_path[1].parent
+        config = audience.config
+        self.chart_style = ChartStyle(
+            config.palette.accent, config.palette.ink, config.palette.muted, config.fonts.headings
+        )
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(p) for p in audience.search_path]),
             undefined=jinja2.StrictUndefined,
@@ -192,7 +234,7 @@ class TemplateRenderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
             bytecode_cache=_BYTECODE,
-            finalize=finalize,
+            finalize=lambda value: isolate_printed(curl_printed(value)),
         )
         self.env.filters.update(
             md=markdown_filter(inline=False),
@@ -203,6 +245,7 @@ class TemplateRenderer:
             date=audience.format_date,
             css_string=css_string,
             timeline_layout=timeline_layout,
+            address=lambda url: Markup(breakable_address(printed_address(url))),
             no_runt=no_runt,
         )
         self.env.globals["timeline_strip_em"] = STRIP_FONT_EM
@@ -239,9 +282,14 @@ class TemplateRenderer:
             "sections": handout_sections(shown, self.audience),
             "section_titles": {name: getattr(config.labels, name) for name in HANDOUT_SECTIONS},
             "notes": notes,
+            "qr_codes": qr_codes(shown, self.audience) if kind == "brief" else [],
             "cite": Citations(shown, config.labels.paragraph),
             "font_faces": Markup(font_face_css(self.templates)),
             "font_stack": lambda family: Markup(font_stack(family, self.templates)),
+            "data_table": table_view,
+            "chart_src": lambda chart: chart_image(
+                chart, CHART_WIDTH_MM[kind], self.chart_style, self.templates
+            ),
         }
         return notes.resolve(self.render_template(TEMPLATE_NAMES[kind], context))
 
@@ -311,10 +359,21 @@ def template_frame(exc: BaseException) -> tuple[str | None, int | None]:
     return where
 
 
+def isolate_printed(value: Any) -> Any:
+    """Every plain string a template prints, with right-to-left runs isolated (see bidi.py).
+
+    Markup is already final (Markdown isolates its own text nodes), and web addresses are
+    left alone so that an isolate never lands inside a link target.
+    """
+    if isinstance(value, str) and not isinstance(value, Markup) and "://" not in value:
+        return isolate_right_to_left(value)
+    return value
+
+
 def css_string(value: str) -> Markup:
     """A value made safe inside a CSS string literal in double quotes."""
     escaped = "".join(
         f"\\{ord(ch):x} " if ch in '"\\\n\r<>' or ord(ch) < 32 else ch
-        for ch in smart_quotes(str(value))
+        for ch in isolate_right_to_left(smart_quotes(str(value)))
     )
     return Markup(f'"{escaped}"')

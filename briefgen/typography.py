@@ -31,8 +31,8 @@ def smart_quotes(text: str) -> str:
     return _OPEN_DOUBLE.sub(r"\1“", text).replace('"', "”")
 
 
-def finalize(value: Any) -> Any:
-    """Jinja's `finalize`: every plain string a template prints gets curly quotes.
+def curl_printed(value: Any) -> Any:
+    """For Jinja's `finalize`: every plain string a template prints gets curly quotes.
 
     HTML already made is left as it is: rendered Markdown has them from `smarty`, macros
     and blocks were finalized as they rendered, citations curl their own fields, and

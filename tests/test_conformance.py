@@ -289,3 +289,29 @@ def test_bad_standard_is_a_located_error(tmp_path: Path, text: str, message: str
     with pytest.raises(BriefgenError) as caught:
         load_audience(templates, "archive")
     assert f"audience.yaml:{message}" in str(caught.value)
+
+
+def test_described_image_is_a_figure_and_decorative_image_an_artifact(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from tests.test_safety import build, write_mini
+
+    folder = write_mini(
+        tmp_path / "images",
+        'A map ![Map of the corridor](map.png) and a rule ![](rule.png "decorative").',
+    )
+    Image.new("RGB", (40, 20), "red").save(folder / "map.png")
+    Image.new("RGB", (40, 2), "grey").save(folder / "rule.png")
+    handout = build(folder, tmp_path / "out")[1].path
+    tree = read_tree(handout)
+    figures = [alternative_text(e) for e in tree.elements if e.role == "Figure"]
+    # The summary prints on the cover and in its section: two figures, one description.
+    assert figures and set(figures) == {"Map of the corridor"}
+    layout = [
+        properties
+        for page in tree.pdf.pages
+        for tag, properties in marked_content(page)
+        if tag == "Artifact" and properties.get("/Type") == "/Layout"
+    ]
+    assert layout, "the decorative image is not an artifact"
+    assert b'title="decorative"' not in handout.with_suffix(".html").read_bytes()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from markupsafe import Markup
 
-from briefgen.typography import NBSP, finalize, no_runt, smart_quotes
+from briefgen.typography import NBSP, curl_printed, no_runt, smart_quotes
 
 
 @pytest.mark.parametrize(
@@ -28,10 +28,10 @@ def test_smart_quotes(straight: str, curly: str) -> None:
 
 def test_finalize_leaves_made_html_and_addresses_alone() -> None:
     made = Markup('<a href="x">it\'s</a>')
-    assert finalize(made) == made  # CSS and code travel as Markup too
-    assert finalize("https://example.org/it's") == "https://example.org/it's"
-    assert finalize("Armenia's position") == "Armenia’s position"
-    assert finalize(3.5) == 3.5
+    assert curl_printed(made) == made  # CSS and code travel as Markup too
+    assert curl_printed("https://example.org/it's") == "https://example.org/it's"
+    assert curl_printed("Armenia's position") == "Armenia’s position"
+    assert curl_printed(3.5) == 3.5
 
 
 def test_no_runt_joins_the_last_two_words() -> None:
