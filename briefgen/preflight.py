@@ -54,7 +54,7 @@ MIN_IMAGE_PPI = 150
 OUTSIDE_TOLERANCE_PT = 0.5
 CLIP_TOLERANCE_PT = 1.5
 """Glyph ink may graze a clipping box (descenders in a tight box); more is cut text."""
-DISPLAY_SIZE_RATIO = 1.3
+DISPLAY_SIZE_RATIO = 1.5
 """Type this much larger than the body is a title or subtitle: runts there are errors."""
 PARAGRAPH_PITCH_EM = 1.65
 """Lines closer than this many ems, baseline to baseline, belong to one paragraph."""
@@ -733,12 +733,24 @@ def _normalise_font(name: str) -> str:
     return name.removesuffix("regular")
 
 
+SYNTHETIC_STYLES = ("oblique", "italic", "bold", "semibold")
+"""Pango slants or emboldens a shipped family that has no such file (e.g. bold math):
+the PDF names it `Noto-Sans-Math-Bold`, yet every glyph comes from the shipped font."""
+
+
+def _is_shipped(key: str, shipped: frozenset[str]) -> bool:
+    while key not in shipped:
+        style = next((s for s in SYNTHETIC_STYLES if key.endswith(s)), None)
+        if style is None:
+            return False
+        key = key.removesuffix(style)
+    return True
+
+
 def check_fonts(report: Report, pdf: Path, shipped: frozenset[str]) -> None:
     for row in _poppler("pdffonts", pdf):
         name, embedded = row[0], row[-5]
-        key = _normalise_font(name)
-        # Pango slants a family that has no italic file: still the shipped font.
-        if key not in shipped and key.removesuffix("oblique") not in shipped:
+        if not _is_shipped(_normalise_font(name), shipped):
             report.fonts_not_shipped.append(name.split("+")[-1])
             report.add("error", "fonts", f"font {name} is not one of the shipped fonts")
         elif embedded != "yes":

@@ -11,9 +11,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 NBSP = "\u00a0"
+NO_BREAK_CLASS = "no-break"
+"""Styled `white-space: nowrap` in templates/base/css/common.css."""
 MAX_GLUED_CHARS = 24
 """The last two words are kept together only while they are short enough to move to the
 next line as a pair; a longer pair could overflow a narrow box."""
@@ -43,10 +45,22 @@ def curl_printed(value: Any) -> Any:
     return value
 
 
-def no_runt(text: str) -> str:
-    """The last two words joined by a no-break space, so no line ends on one word alone."""
+def no_runt(text: str) -> Markup:
+    """The text with its last two words kept on one line (a no-break span, so no break
+    after a dash either, as in "1960–2008"): no line ends on one word or number alone.
+
+    Returns HTML, which `curl_printed` leaves alone, so the quotes are curled and the
+    right-to-left runs isolated here."""
     words = text.split()
     if len(words) < 3 or len(words[-2]) + 1 + len(words[-1]) > MAX_GLUED_CHARS:
-        return text
+        return Markup(_printed(text))
     head, _, _ = text.rstrip().rpartition(words[-2])
-    return f"{head}{words[-2]}{NBSP}{words[-1]}"
+    pair = f"{words[-2]}{NBSP}{words[-1]}"
+    return Markup(f'{_printed(head)}<span class="{NO_BREAK_CLASS}">{_printed(pair)}</span>')
+
+
+def _printed(text: str) -> Markup:
+    """Plain text as `curl_printed` and the bidi isolation would print it, escaped."""
+    from briefgen.bidi import isolate_right_to_left
+
+    return escape(isolate_right_to_left(smart_quotes(text)))

@@ -206,3 +206,11 @@ def test_every_audience_of_the_seed_passes(seed_build: SeedBuild) -> None:
             report = preflight(output.path, SHIPPED)
             assert report.errors == [], (audience, kind, report.errors)
             assert report.fonts_not_shipped == []
+
+
+def test_a_shipped_font_slanted_or_emboldened_by_pango_is_still_shipped() -> None:
+    from briefgen.preflight import _is_shipped, _normalise_font
+
+    assert _is_shipped(_normalise_font("ABCDEF+Noto-Sans-Math-Bold"), SHIPPED)
+    assert _is_shipped(_normalise_font("Noto-Serif-Armenian-Italic"), SHIPPED)
+    assert not _is_shipped(_normalise_font("XKQQSR+DejaVu-Sans-Bold"), SHIPPED)

@@ -34,13 +34,18 @@ def test_finalize_leaves_made_html_and_addresses_alone() -> None:
     assert curl_printed(3.5) == 3.5
 
 
-def test_no_runt_joins_the_last_two_words() -> None:
-    assert (
-        no_runt("Russian peacekeepers in Azerbaijan") == f"Russian peacekeepers in{NBSP}Azerbaijan"
+def test_no_runt_keeps_the_last_two_words_on_one_line() -> None:
+    glued = f'Russian peacekeepers <span class="no-break">in{NBSP}Azerbaijan</span>'
+    assert no_runt("Russian peacekeepers in Azerbaijan") == glued
+    # No break after the dash either: the span holds the whole pair.
+    assert no_runt("Coal's lead in power, 1960–2008").endswith(
+        f'<span class="no-break">power,{NBSP}1960–2008</span>'
     )
+    assert no_runt("Coal's lead").startswith("Coal’s")  # curled here: finalize skips HTML
     assert no_runt("Two words") == "Two words"  # nothing to keep a word company
     long_pair = "Peace and Internationalisation-of-the-mission Nagorno-Karabakh"
     assert no_runt(long_pair) == long_pair  # a pair too long to move as one
+    assert no_runt("<b>a</b> b c") == '&lt;b&gt;a&lt;/b&gt; <span class="no-break">b\u00a0c</span>'
 
 
 def test_every_printed_label_and_title_has_curly_quotes() -> None:
