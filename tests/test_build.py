@@ -18,8 +18,10 @@ def text_of(output: DocumentResult) -> str:
 
 
 def squash(text: str) -> str:
-    """Text without spaces or hyphenation breaks, so wrapped words still match."""
-    return "".join(text.replace("\u2010", "").replace("-", "").split())
+    """Text without spaces, hyphenation breaks or quotes, so wrapped words still match
+    and straight quotes in the content match the curly ones printed."""
+    dropped = "-\u2010'\"\u2018\u2019\u201c\u201d"
+    return "".join(ch for ch in text if not ch.isspace() and ch not in dropped)
 
 
 def test_brief_is_exactly_one_page(seed_build: SeedBuild) -> None:
