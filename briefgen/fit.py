@@ -75,6 +75,8 @@ class ItemKind(StrEnum):
     QUESTION = "question"
     RECOMMENDATION = "recommendation"
     IMPLICATION = "implication"
+    FIGURE = "figure"
+    TABLE = "table"
 
 
 LISTS: dict[str, ItemKind] = {
@@ -87,8 +89,13 @@ LISTS: dict[str, ItemKind] = {
     "questions": ItemKind.QUESTION,
     "recommendations": ItemKind.RECOMMENDATION,
     "implications": ItemKind.IMPLICATION,
+    "figures": ItemKind.FIGURE,
+    "tables": ItemKind.TABLE,
 }
 """Every tailorable list of a briefing, by field name."""
+
+BRIEF_OPT_IN = ("figures", "tables")
+"""Lists whose items print on the brief only with `brief: true`."""
 
 NOUNS = {
     ItemKind.FACT: "fact",
@@ -101,6 +108,8 @@ NOUNS = {
     ItemKind.QUESTION: "question",
     ItemKind.RECOMMENDATION: "recommendation",
     ItemKind.IMPLICATION: "implication",
+    ItemKind.FIGURE: "chart",
+    ItemKind.TABLE: "table",
 }
 
 
@@ -131,6 +140,11 @@ class ItemId:
             return f'glossary entry "{briefing.glossary[self.index].term}"'
         if self.kind is ItemKind.EVENT:
             return f'timeline event "{briefing.timeline[self.index].when}"'
+        if self.kind in (ItemKind.FIGURE, ItemKind.TABLE):
+            block = (briefing.figures if self.kind is ItemKind.FIGURE else briefing.tables)[
+                self.index
+            ]
+            return f'{NOUNS[self.kind]} "{block.title}"'
         if self.kind is ItemKind.SUB_POINT:
             return f"sub-point {self.index + 1}.{self.sub + 1}"
         return f"{NOUNS[self.kind]} {self.index + 1}"
@@ -228,6 +242,9 @@ def select(
         for point in kept(shown.argument)
     ]
     update: dict[str, Any] = {name: kept(getattr(shown, name)) for name in LISTS}
+    # Charts and CSV tables print on the brief only when they ask to (`brief: true`).
+    for name in BRIEF_OPT_IN:
+        update[name] = [block for block in update[name] if block.brief]
     update.update(key_facts=facts, argument=argument)
     if rung.facts_twice:
         return Selection(shown.model_copy(update=update), facts, facts)
@@ -276,6 +293,8 @@ def make_plan(briefing: Briefing, audience: Audience) -> Plan:
     for name, on_brief in shown_lists.items():
         if on_brief:
             droppable += [id_of(i) for i in getattr(shown, name) if i.priority == "low"]
+    for name in BRIEF_OPT_IN:
+        droppable += [id_of(b) for b in getattr(shown, name) if b.brief and b.priority == "low"]
     return Plan(
         settings.body_size_pt,
         settings.min_body_size_pt,

@@ -14,7 +14,9 @@ from markupsafe import Markup
 
 from briefgen.audience import Audience
 from briefgen.bidi import isolate_right_to_left
+from briefgen.charts import ChartStyle, chart_image
 from briefgen.citations import Citations
+from briefgen.data import table_view
 from briefgen.documents import HANDOUT_SECTIONS, DocumentKind, HandoutSection
 from briefgen.errors import BriefgenError
 from briefgen.fit import Rung, select
@@ -26,11 +28,15 @@ from briefgen.markup import (
     printed_address,
     render_markdown,
 )
-from briefgen.qr import qr_codes
+from briefgen.qr import qr_codes, source_codes
 from briefgen.schema import Briefing
 from briefgen.timeline import STRIP_FONT_EM, timeline_layout
+from briefgen.typography import curl_printed, no_runt, smart_quotes
 
 TEMPLATE_NAMES: dict[DocumentKind, str] = {"brief": "brief.html.j2", "handout": "handout.html.j2"}
+CHART_WIDTH_MM: dict[DocumentKind, float] = {"brief": 112, "handout": 165}
+"""Charts are drawn at the width they print (the brief's main column, the handout's
+text block), so their type comes out at its drawn size."""
 
 
 def available_sections(briefing: Briefing) -> list[HandoutSection]:
@@ -39,7 +45,11 @@ def available_sections(briefing: Briefing) -> list[HandoutSection]:
     Each section is the briefing field of the same name; `sources` always prints (the
     source article is required).
     """
-    return [name for name in HANDOUT_SECTIONS if name == "sources" or getattr(briefing, name)]
+    return [
+        name
+        for name in HANDOUT_SECTIONS
+        if name == "sources" or getattr(briefing, name) or (name == "figures" and briefing.tables)
+    ]
 
 
 def handout_sections(briefing: Briefing, audience: Audience) -> list[HandoutSection]:
@@ -92,6 +102,10 @@ class TemplateRenderer:
     def __init__(self, audience: Audience) -> None:
         self.audience = audience
         self.templates = audience.search_path[1].parent
+        config = audience.config
+        self.chart_style = ChartStyle(
+            config.palette.accent, config.palette.ink, config.palette.muted, config.fonts.headings
+        )
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(p) for p in audience.search_path]),
             undefined=jinja2.StrictUndefined,
@@ -100,7 +114,7 @@ class TemplateRenderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
             bytecode_cache=_BYTECODE,
-            finalize=isolate_printed,
+            finalize=lambda value: isolate_printed(curl_printed(value)),
         )
         self.env.filters.update(
             md=markdown_filter(inline=False),
@@ -112,6 +126,7 @@ class TemplateRenderer:
             css_string=css_string,
             timeline_layout=timeline_layout,
             address=lambda url: Markup(breakable_address(printed_address(url))),
+            no_runt=no_runt,
         )
         self.env.globals["timeline_strip_em"] = STRIP_FONT_EM
 
@@ -151,9 +166,14 @@ class TemplateRenderer:
             "section_titles": {name: getattr(config.labels, name) for name in HANDOUT_SECTIONS},
             "notes": notes,
             "qr_codes": qr_codes(shown, self.audience) if kind == "brief" else [],
+            "source_codes": source_codes(shown, self.audience) if kind == "handout" else {},
             "cite": Citations(shown, config.labels.paragraph),
             "font_faces": Markup(font_face_css(self.templates)),
             "font_stack": lambda family: Markup(font_stack(family, self.templates)),
+            "data_table": table_view,
+            "chart_src": lambda chart: chart_image(
+                chart, CHART_WIDTH_MM[kind], self.chart_style, self.templates
+            ),
         }
         return notes.resolve(self.render_template(TEMPLATE_NAMES[kind], context))
 
@@ -238,6 +258,6 @@ def css_string(value: str) -> Markup:
     """A value made safe inside a CSS string literal in double quotes."""
     escaped = "".join(
         f"\\{ord(ch):x} " if ch in '"\\\n\r<>' or ord(ch) < 32 else ch
-        for ch in isolate_right_to_left(str(value))
+        for ch in isolate_right_to_left(smart_quotes(str(value)))
     )
     return Markup(f'"{escaped}"')

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -12,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from briefgen.conformance import DEFAULT_STANDARD, complete_tagging, finisher, pdf_variant
+from briefgen.svg_limits import svg_problem
 
 if TYPE_CHECKING:
     from weasyprint import Document
@@ -26,7 +29,25 @@ MAX_IMAGE_PIXELS = 40_000_000
 """Raster images beyond these are refused from their header, before anything decodes
 them: 40 megapixels is already about 160 MB of memory once decoded."""
 DEFAULT_STANDARDS: list[str] = [DEFAULT_STANDARD]
-_NOT_IMAGES = (".css", ".ttf", ".otf", ".woff", ".woff2", ".svg", ".txt")
+_NOT_IMAGES = (".css", ".ttf", ".otf", ".woff", ".woff2", ".txt")
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height of a raster image from its header, or None if it is not one."""
+    import warnings
+    from io import BytesIO
+
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            with Image.open(BytesIO(data)) as image:
+                return image.size
+        except Image.DecompressionBombError:
+            return MAX_IMAGE_SIDE + 1, MAX_IMAGE_SIDE + 1
+        except Exception:  # not a raster image Pillow knows
+            return None
 
 
 def image_problem(data: bytes) -> str | None:
@@ -87,8 +108,12 @@ def collect_engine_warnings(log: ResourceLog) -> Iterator[None]:
         logger.propagate = previous
 
 
-def make_fetcher(allowed_roots: list[Path], log: ResourceLog) -> Any:
-    """A URL fetcher that serves files under `allowed_roots` and small data: URIs only."""
+def make_fetcher(allowed_roots: list[Path], log: ResourceLog, svg_fonts: str | None = None) -> Any:
+    """A URL fetcher that serves files under `allowed_roots` and small data: URIs only.
+
+    With `svg_fonts`, an SVG file's text is set in those families (`briefgen/svg.py`), so
+    WeasyPrint never falls back to a machine font for it.
+    """
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     roots = [root.resolve() for root in allowed_roots]
@@ -100,6 +125,8 @@ def make_fetcher(allowed_roots: list[Path], log: ResourceLog) -> Any:
                 if len(url) > MAX_DATA_URI_BYTES:
                     return self.refuse(url, f"data: URI over {MAX_DATA_URI_BYTES:,} bytes")
             elif scheme == "file":
+                if urlsplit(url).query:  # each spelling of a file is read and decoded anew
+                    return self.refuse(url, "a file name with a ?query")
                 name = unquote(urlsplit(url).path)
                 if "\x00" in name:
                     return self.refuse(url, "NUL character in the file name")
@@ -111,15 +138,33 @@ def make_fetcher(allowed_roots: list[Path], log: ResourceLog) -> Any:
             else:
                 return self.refuse(url, "network access is disabled")
             response = super().fetch(url, headers)
+            if svg_fonts and scheme == "file" and urlsplit(url).path.lower().endswith(".svg"):
+                return self.shipped_fonts_svg(response)
             if urlsplit(url).path.lower().endswith(_NOT_IMAGES):
                 return response
             try:
                 body = response.read(MAX_RESOURCE_BYTES + 1)
             finally:
                 response.close()
-            problem = image_problem(body) if len(body) <= MAX_RESOURCE_BYTES else "too large"
+            problem = (
+                (image_problem(body) or svg_problem(body))
+                if len(body) <= MAX_RESOURCE_BYTES
+                else "too large"
+            )
             if problem:
                 return self.refuse(url, problem)
+            return URLFetcherResponse(response.url, body, response.headers, response.status)
+
+        def shipped_fonts_svg(self, response: URLFetcherResponse) -> URLFetcherResponse:
+            from briefgen.svg import SvgProblem, with_font_family
+
+            assert svg_fonts is not None
+            try:
+                body = response.read(MAX_RESOURCE_BYTES + 1)
+            finally:
+                response.close()
+            with contextlib.suppress(SvgProblem):  # not XML: WeasyPrint reports it
+                body = with_font_family(body, svg_fonts)
             return URLFetcherResponse(response.url, body, response.headers, response.status)
 
         def refuse(self, url: str, why: str) -> URLFetcherResponse:
@@ -177,9 +222,16 @@ def warm_up(font_faces: str, allowed_roots: list[Path]) -> None:
 
 
 def lay_out(
-    html: str, base_url: Path, allowed_roots: list[Path], standards: list[str] = DEFAULT_STANDARDS
+    html: str,
+    base_url: Path,
+    allowed_roots: list[Path],
+    standards: list[str] = DEFAULT_STANDARDS,
+    svg_fonts: str | None = None,
 ) -> LaidOut:
-    """Parse and paginate `html` for the PDF `standards`; nothing is written yet."""
+    """Parse and paginate `html` for the PDF `standards`; nothing is written yet.
+
+    `svg_fonts` (`fonts.svg_font_family`) replaces every font-family in SVG images.
+    """
     from weasyprint import HTML
 
     log = ResourceLog()
@@ -187,7 +239,7 @@ def lay_out(
         document = HTML(
             string=html,
             base_url=str(base_url),
-            url_fetcher=make_fetcher(allowed_roots, log),
+            url_fetcher=make_fetcher(allowed_roots, log, svg_fonts),
         ).render(
             font_config=shared_font_config(), pdf_tags=True, pdf_variant=pdf_variant(standards)
         )
@@ -206,3 +258,97 @@ def pdf_bytes(laid_out: LaidOut, html: str) -> bytes:
         )
     assert isinstance(data, bytes)
     return data
+
+
+# Attributes through which an HTML page makes WeasyPrint fetch something (links to
+# follow, `<a href>`, are not fetched, except attachments, which the sanitizer removes).
+_FETCHED = {
+    "img": ("src",),
+    "image": ("href", "xlink:href"),
+    "use": ("href", "xlink:href"),
+    "feimage": ("href", "xlink:href"),
+    "link": ("href",),
+    "object": ("data",),
+    "embed": ("src",),
+    "source": ("src",),
+    "video": ("poster",),
+    "audio": ("src",),
+    "input": ("src",),
+}
+_CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s]*))\s*\)|@import\s+["']([^"']+)""")
+
+
+def fetched_urls(html: str) -> list[str]:
+    """Every URL a layout of `html` would fetch from its markup and inline CSS, in order."""
+    from html.parser import HTMLParser
+
+    urls: list[str] = []
+
+    class Collector(HTMLParser):
+        in_style = False
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            names = _FETCHED.get(tag, ())
+            for name, value in attrs:
+                if value and name in names:
+                    urls.append(value.strip())
+                elif value and name == "style":
+                    urls.extend(css_urls(value))
+            self.in_style = tag == "style"
+
+        def handle_endtag(self, tag: str) -> None:
+            self.in_style = False
+
+        def handle_data(self, data: str) -> None:
+            if self.in_style:
+                urls.extend(css_urls(data))
+
+    Collector(convert_charrefs=True).feed(html)
+    return [url for url in dict.fromkeys(urls) if url and not url.startswith("#")]
+
+
+def css_urls(css: str) -> list[str]:
+    return [next(group for group in match.groups() if group) for match in _CSS_URL.finditer(css)]
+
+
+def fetch_resources(html: str, base_url: Path, allowed_roots: list[Path]) -> ResourceLog:
+    """Ask the guarded fetcher for everything `html` references, without laying it out.
+
+    What `briefgen check` runs instead of a layout: any URL the fetcher would refuse
+    during the build is refused here too, with the same reason.
+    """
+    from urllib.parse import urljoin
+
+    log = ResourceLog()
+    fetcher = make_fetcher(allowed_roots, log)
+    base = base_url.resolve().as_uri() + "/"
+    for url in fetched_urls(html):
+        try:
+            fetcher.fetch(urljoin(base, url)).close()
+        except Exception:  # refusals are logged by the fetcher; a missing file is not ours
+            continue
+    return log
+
+
+_AT_LINE = re.compile(r"\bat (\d+):(\d+)\b")
+
+
+def stylesheet_warnings(
+    urls: list[str], allowed_roots: list[Path]
+) -> list[tuple[Path, int | None, int | None, str]]:
+    """What WeasyPrint ignores or complains about in each stylesheet, with its position:
+    (file, line, column, message)."""
+    from weasyprint import CSS
+
+    found: list[tuple[Path, int | None, int | None, str]] = []
+    for url in urls:
+        log = ResourceLog()
+        with collect_engine_warnings(log):
+            CSS(url=url, url_fetcher=make_fetcher(allowed_roots, log), font_config=None)
+        path = Path(unquote(urlsplit(url).path))
+        for warning in log.warnings:
+            at = _AT_LINE.search(warning)
+            message = _AT_LINE.sub("", warning).replace(" ,", ",").rstrip(". ")
+            line, column = (int(at[1]), int(at[2])) if at else (None, None)
+            found.append((path, line, column, message[:1].lower() + message[1:]))
+    return found

@@ -18,6 +18,7 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -128,15 +129,18 @@ class Preview:
         }
         return page.replace("</body>", script + "</body>") if "</body>" in page else page + script
 
-    def _render(self, slug: str, audience_name: str, kind: DocumentKind) -> str:
-        from briefgen.audience import load_audience
-        from briefgen.render_html import TemplateRenderer
-        from briefgen.validate import load_briefing
+    def _render(self, slug: str, audience: str, kind: DocumentKind) -> str:
+        """Checked as `build` and `check` do (the same `prepare`), then rendered."""
+        from briefgen.build import BuildOptions, check_document, document_html, prepare
 
-        known = audience_names(self.templates)
-        audience = load_audience(self.templates, audience_name)
-        briefing, _ = load_briefing(self.folders[slug], known)
-        return TemplateRenderer(audience).render(kind, briefing)
+        folder = self.folders[slug]
+        prepared = prepare(self.templates, [folder], [audience], audience_names(self.templates))
+        problem = prepared.problem_for(folder, audience)
+        if problem is not None:
+            raise problem.error
+        inputs = prepared.inputs[folder, audience]
+        check_document(inputs, kind, BuildOptions(Path(), self.templates))
+        return document_html(inputs, kind)
 
     def static_file(self, path: str) -> Path | None:
         """A file under templates/ or a briefing folder, or None: no way out of either."""
@@ -310,6 +314,10 @@ def watch_changes(
         rebuilder.request()
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def serve(
     templates: Path,
     content: Path,
@@ -363,6 +371,9 @@ def serve(
     host, real_port = server.server_address[:2]
     host = host.decode() if isinstance(host, bytes) else host
     click.echo(f"serving http://{host}:{real_port}/ — Ctrl-C to stop", err=True)
+    # `kill`, a service manager or a CI time-out stop it as Ctrl-C does, with the same
+    # clean teardown, also where SIGINT is ignored (under nohup).
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
