@@ -57,6 +57,8 @@ BAND_EXPONENT = 1.0
 FIT_TOLERANCE = 0.5
 """Pixels a predicted height may exceed the page by and still be predicted to fit."""
 CHECK_MARGIN = 0.02
+FOOTER_CLEARANCE_MM = 6.0
+"""Room kept between the source line (in the bottom margin) and the edge of the sheet."""
 """A confirmed rung is final unless the rung before it is predicted to overflow by less
 than this share of the page: then that one is laid out too."""
 
@@ -182,6 +184,8 @@ class Rung:
     """A page as tall as any content, so the measuring layout never paginates."""
     facts_twice: bool = False
     """Every fact both in the band and in the sidebar, to measure both placements at once."""
+    bottom_margin_mm: float | None = None
+    """The page's bottom margin when the source line needs more than the stylesheet gives."""
 
     def page_size(self, size: str) -> str:
         return f"{PAGE_WIDTHS[size]} {TALL_PAGE}" if self.tall else size
@@ -342,12 +346,14 @@ class Piece:
     item: ItemId | None
     parent: ItemId | None
     gap: float
-    """Height that is not lines: margins, padding, rules."""
+    """Height that is not lines: margins, padding, rules, images."""
     paragraphs: tuple[Paragraph, ...]
+    fixed: float = 0.0
+    """The part of `gap` that keeps its size: images and charts."""
 
     def height(self, scale: float, gap_scale: float) -> float:
         lines = sum(p.lines_at(scale) * p.line_height for p in self.paragraphs)
-        return self.gap * gap_scale + lines * scale
+        return (self.gap - self.fixed) * gap_scale + self.fixed + lines * scale
 
 
 @dataclass(frozen=True)
@@ -363,6 +369,8 @@ class Measure:
     band_columns: int
     items: dict[ItemId, tuple[str, float]]
     """Region and height of every item in the columns."""
+    bottom_margin_mm: float | None = None
+    """The bottom margin the source line needs, when the stylesheet's is too small."""
 
     def region_height(self, region: str, rung: Rung, natural: float, removed: set[ItemId]) -> float:
         scale = rung.body_size_pt / natural
@@ -418,6 +426,11 @@ class Measure:
 
 def build_ladder(measure: Measure, plan: Plan) -> list[Rung]:
     """The rungs in order: natural; balanced placement; tighter; smaller; fewer items."""
+    margin = measure.bottom_margin_mm
+    return [replace(rung, bottom_margin_mm=margin) for rung in _ladder(measure, plan)]
+
+
+def _ladder(measure: Measure, plan: Plan) -> list[Rung]:
     natural = plan.body_size_pt
     rungs = [Rung(natural, 1.0, plan.default_band)]
     band = min(
@@ -577,6 +590,13 @@ def measure(views: list[PageView], band_columns: int, page_size: str) -> Measure
             continue
         lines_of.setdefault((region, holder(line.rect, region)), []).append(line)
 
+    images: dict[tuple[str, ItemId | None], float] = {}
+    for ink in view.inks:
+        if ink.text is None and ink.rect.bottom <= view.content.bottom:
+            region = region_of_box(ink.rect)
+            key = (region, holder(ink.rect, region))
+            images[key] = images.get(key, 0.0) + ink.rect.height
+
     heights = {
         "top": first_top - view.content.y,
         "main": main.content_height if main is not None else 0.0,
@@ -588,14 +608,14 @@ def measure(views: list[PageView], band_columns: int, page_size: str) -> Measure
         members = [item for item in owners if where[item] == region]
         loose = _paragraphs(lines_of.get((region, None), []))
         top_level = sum(slots[i] for i in members if parents[i] is None)
-        own = [
-            Piece(None, None, height - top_level - _lines_height(loose), loose),
-        ]
+        gap = height - top_level - _lines_height(loose)
+        own = [Piece(None, None, gap, loose, images.get((region, None), 0.0))]
         for item in members:
             paragraphs = _paragraphs(lines_of.get((region, item), []))
             children = sum(slots[c] for c in members if parents[c] == item)
             gap = slots[item] - children - _lines_height(paragraphs)
-            own.append(Piece(item, parents[item], gap, paragraphs))
+            fixed = images.get((region, item), 0.0)
+            own.append(Piece(item, parents[item], gap, paragraphs, fixed))
         pieces[region] = tuple(own)
 
     band_overhead = band_gap = 0.0
@@ -610,8 +630,19 @@ def measure(views: list[PageView], band_columns: int, page_size: str) -> Measure
                 f.border.bottom for f in band_fragments if round(f.border.y, 1) == rows[0]
             )
             band_gap = max(0.0, rows[1] - first_row_bottom)
+    # The source line is a running element in the bottom margin: a long one (several
+    # sources) gets a deeper margin, and the page area is that much shorter.
+    margin = view.sheet.height - view.content.bottom
+    footer = regions.get("footer")
+    needed = (
+        footer.content_bottom - view.content.bottom + FOOTER_CLEARANCE_MM * PX_PER_MM
+        if footer is not None
+        else 0.0
+    )
+    deeper = max(0.0, needed - margin)
     return Measure(
-        available=view.content.height - taller_by,
+        available=view.content.height - taller_by - deeper,
+        bottom_margin_mm=round(needed / PX_PER_MM, 1) if deeper else None,
         regions=pieces,
         band_cards=band_cards,
         band_overhead=band_overhead,
@@ -784,6 +815,8 @@ def describe(rung: Rung, plan: Plan, briefing: Briefing) -> list[str]:
         moved = abs(min(rung.band, facts) - min(plan.default_band, facts))
         where = "band" if rung.band > plan.default_band else "sidebar"
         steps.append(f"moved {moved} fact(s) to the {where}")
+    if rung.bottom_margin_mm:
+        steps.append(f"bottom margin {rung.bottom_margin_mm:g} mm for the source line")
     if rung.spacing != 1.0:
         steps.append("tightened spacing")
     if rung.body_size_pt != plan.body_size_pt:
