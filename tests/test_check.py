@@ -112,7 +112,9 @@ def test_every_error_of_every_audience_is_reported(project: Path) -> None:
     audiences = project / "templates" / "audiences"
     press = audiences / "press" / "brief.html.j2"
     press.write_text(press.read_text() + "\n{% if %}\n")
-    ministers = break_block(audiences / "ministers" / "brief.html.j2", "facts_band", "{{ nope() }}")
+    override = audiences / "ministers" / "brief.html.j2"
+    override.write_text('{% extends "base/brief.html.j2" %}\n{% block facts_band %}{% endblock %}\n')
+    ministers = break_block(override, "facts_band", "{{ nope() }}")
     second = project / "content" / "second"
     second.mkdir()
     (second / "briefing.yaml").write_text(GOOD.replace("summary:", "sumary:"))

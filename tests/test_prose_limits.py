@@ -71,7 +71,7 @@ def test_markdown_fields_are_exactly_the_prose_fields() -> None:
     briefing, _ = load_briefing(SEED)
     found = {location for location, _ in markdown_fields(briefing)}
     assert ("summary",) in found and ("background",) in found
-    assert ("what_to_watch", 0) in found and ("glossary", 0, "definition") in found
+    assert ("what_to_watch", 0, "text") in found and ("glossary", 0, "definition") in found
     assert ("title",) not in found and ("key_facts", 0, "label") not in found
 
 
