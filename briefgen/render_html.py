@@ -26,7 +26,7 @@ from briefgen.markup import (
     printed_address,
     render_markdown,
 )
-from briefgen.qr import qr_codes
+from briefgen.qr import qr_codes, source_codes
 from briefgen.schema import Briefing, Tailored
 from briefgen.timeline import STRIP_FONT_EM, timeline_layout
 from briefgen.typography import curl_printed, no_runt, smart_quotes
@@ -283,6 +283,7 @@ class TemplateRenderer:
             "section_titles": {name: getattr(config.labels, name) for name in HANDOUT_SECTIONS},
             "notes": notes,
             "qr_codes": qr_codes(shown, self.audience) if kind == "brief" else [],
+            "source_codes": source_codes(shown, self.audience) if kind == "handout" else {},
             "cite": Citations(shown, config.labels.paragraph),
             "font_faces": Markup(font_face_css(self.templates)),
             "font_stack": lambda family: Markup(font_stack(family, self.templates)),
