@@ -158,7 +158,6 @@ PLAIN_WORDS = ["AT&T", "x < 3", "5 > 3", "R&D", "plain", "Şuşa", "a/b", "1<2",
 """Text that Markdown leaves as it is (no quotes, dashes or emphasis for smarty to turn)."""
 MARKUP_WORDS = ['"quoted"', "it's", "&amp;", "&lt;b&gt;", "a_b", "2*3", "[sic]", "(aside"]
 WORDS = st.sampled_from([*PLAIN_WORDS, *MARKUP_WORDS, "{{ 7*7 }}", "\\*", "--", "..."])
-)
 URLS = st.sampled_from(
     [
         "https://example.com/a?b=1&c=<2>",
