@@ -26,14 +26,15 @@ from briefgen.markup import (
     printed_address,
     render_markdown,
 )
-from briefgen.qr import qr_codes
+from briefgen.qr import qr_codes, source_codes
 from briefgen.schema import Briefing, Tailored
 from briefgen.timeline import STRIP_FONT_EM, timeline_layout
+from briefgen.typography import curl_printed, no_runt, smart_quotes
 
 TEMPLATE_NAMES: dict[DocumentKind, str] = {"brief": "brief.html.j2", "handout": "handout.html.j2"}
-CHART_WIDTH_MM: dict[DocumentKind, float] = {"brief": 112, "handout": 165}
-"""Charts are drawn at the width they print (the brief's main column, the handout's
-text block), so their type comes out at its drawn size."""
+CHART_SIZE: dict[DocumentKind, tuple[float, float]] = {"brief": (112, 0.34), "handout": (165, 0.46)}
+"""Charts are drawn at the width in mm they print (the brief's main column, the handout's
+text block), so their type comes out at its drawn size; flatter on the crowded brief."""
 PRIORITY_ORDER = {"high": 0, "normal": 1, "low": 2}
 
 
@@ -233,7 +234,7 @@ class TemplateRenderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
             bytecode_cache=_BYTECODE,
-            finalize=isolate_printed,
+            finalize=lambda value: isolate_printed(curl_printed(value)),
         )
         self.env.filters.update(
             md=markdown_filter(inline=False),
@@ -245,6 +246,7 @@ class TemplateRenderer:
             css_string=css_string,
             timeline_layout=timeline_layout,
             address=lambda url: Markup(breakable_address(printed_address(url))),
+            no_runt=no_runt,
         )
         self.env.globals["timeline_strip_em"] = STRIP_FONT_EM
 
@@ -281,12 +283,13 @@ class TemplateRenderer:
             "section_titles": {name: getattr(config.labels, name) for name in HANDOUT_SECTIONS},
             "notes": notes,
             "qr_codes": qr_codes(shown, self.audience) if kind == "brief" else [],
+            "source_codes": source_codes(shown, self.audience) if kind == "handout" else {},
             "cite": Citations(shown, config.labels.paragraph),
             "font_faces": Markup(font_face_css(self.templates)),
             "font_stack": lambda family: Markup(font_stack(family, self.templates)),
             "data_table": table_view,
             "chart_src": lambda chart: chart_image(
-                chart, CHART_WIDTH_MM[kind], self.chart_style, self.templates
+                chart, CHART_SIZE[kind], self.chart_style, self.templates
             ),
         }
         return notes.resolve(self.render_template(TEMPLATE_NAMES[kind], context))
@@ -372,6 +375,6 @@ def css_string(value: str) -> Markup:
     """A value made safe inside a CSS string literal in double quotes."""
     escaped = "".join(
         f"\\{ord(ch):x} " if ch in '"\\\n\r<>' or ord(ch) < 32 else ch
-        for ch in isolate_right_to_left(str(value))
+        for ch in isolate_right_to_left(smart_quotes(str(value)))
     )
     return Markup(f'"{escaped}"')

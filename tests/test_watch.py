@@ -9,11 +9,13 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -48,7 +50,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen[str]]]:
         time.sleep(0.1)
     yield match.group(0), tmp_path, process
     if process.poll() is None:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signal.SIGTERM)  # works even where SIGINT is ignored (nohup)
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
@@ -209,13 +211,40 @@ def test_rebuilder_runs_builds_niced(tmp_path: Path) -> None:
     assert int(record.read_text()) == min(os.nice(0) + 10, 19)
 
 
-def test_rebuilder_starts_no_build_after_stop(tmp_path: Path) -> None:
-    """stop() and starting a build share a lock, so a request racing Ctrl-C starts nothing."""
-    rebuilder = PdfRebuilder(["sleep", "30"])
-    rebuilder.stop()  # Ctrl-C arrives first …
-    rebuilder.wanted.set()  # … then the loop sees a pending change
+def test_rebuilder_starts_no_build_after_stop() -> None:
+    """Ctrl-C lands after the loop took a change but before it starts the build: the
+    check made under the lock sees the stop, and no build starts."""
+    rebuilder = PdfRebuilder(["sleep", "3"])
+
+    class StopOnTake(threading.Event):
+        def clear(self) -> None:
+            super().clear()
+            rebuilder.stop()
+
+    rebuilder.wanted = StopOnTake()
+    rebuilder.wanted.set()
     rebuilder.loop()
     assert rebuilder.process is None
+
+
+def test_a_stop_racing_a_starting_build_ends_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C while the build is being started: stop() waits for the lock, so it sees the
+    new process and ends it, instead of missing it and leaving it to run."""
+    rebuilder = PdfRebuilder([sys.executable, "-c", "import time; time.sleep(5)"])
+    real_popen = subprocess.Popen
+    stopper = threading.Thread(target=rebuilder.stop)
+
+    def popen(*args: Any, **kwargs: Any) -> Any:
+        stopper.start()
+        stopper.join(timeout=1)  # blocked on the lock, or already finished without it
+        return real_popen(*args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    rebuilder.wanted.set()
+    rebuilder.loop()
+    stopper.join(timeout=10)
+    assert rebuilder.process is not None
+    assert rebuilder.process.returncode == -signal.SIGTERM, "the build ran to its end"
 
 
 def test_rebuilder_stop_ends_a_running_build() -> None:
@@ -231,9 +260,12 @@ def test_rebuilder_stop_ends_a_running_build() -> None:
     assert not rebuilder.thread.is_alive()
 
 
-def test_stops_cleanly_on_ctrl_c(server: tuple[str, Path, subprocess.Popen[str]]) -> None:
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
+def test_stops_cleanly_on_ctrl_c_and_sigterm(
+    server: tuple[str, Path, subprocess.Popen[str]], stop_signal: signal.Signals
+) -> None:
     _, project, process = server
-    process.send_signal(signal.SIGINT)
+    process.send_signal(stop_signal)
     assert process.wait(timeout=15) == 0
     assert "stopped" in (project / "watch.log").read_text()
 
@@ -274,14 +306,14 @@ def test_page_reloads_on_edit_and_shows_errors(
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    driver: object = browser
+    driver: Any = browser
     base, project, _ = server
     yaml = project / "content" / SLUG / "briefing.yaml"
-    driver.get(f"{base}preview/{SLUG}/general/brief")  # type: ignore[attr-defined]
-    title = driver.find_element(By.CSS_SELECTOR, "h1.title")  # type: ignore[attr-defined]
+    driver.get(f"{base}preview/{SLUG}/general/brief")
+    title = driver.find_element(By.CSS_SELECTOR, "h1.title")
     assert title.text == "Russian peacekeepers in Azerbaijan"
     # The stylesheet came through the server's own route and applied.
-    assert driver.execute_script(  # type: ignore[attr-defined]
+    assert driver.execute_script(
         "return document.styleSheets.length > 0 && document.styleSheets[0].cssRules.length > 0"
     )
 
@@ -291,19 +323,17 @@ def test_page_reloads_on_edit_and_shows_errors(
             "title: Russian peacekeepers in Azerbaijan", "title: Peacekeepers, revised title", 1
         )
     )
-    WebDriverWait(driver, 30).until(  # type: ignore[arg-type]
+    WebDriverWait(driver, 30).until(
         lambda d: d.find_element(By.CSS_SELECTOR, "h1.title").text == "Peacekeepers, revised title"
     )
 
     yaml.write_text(text.replace("summary:", "sumary:", 1))
-    WebDriverWait(driver, 30).until(  # type: ignore[arg-type]
+    WebDriverWait(driver, 30).until(
         lambda d: d.find_elements(By.CSS_SELECTOR, "pre.briefgen-error")
     )
-    error = driver.find_element(By.CSS_SELECTOR, "pre.briefgen-error").text  # type: ignore[attr-defined]
+    error = driver.find_element(By.CSS_SELECTOR, "pre.briefgen-error").text
     assert re.search(r"briefing\.yaml:\d+:\d+: unknown key \"sumary\"", error), error
 
     # Fixing the file brings the preview back, with the server still running.
     yaml.write_text(text)
-    WebDriverWait(driver, 30).until(  # type: ignore[arg-type]
-        lambda d: d.find_elements(By.CSS_SELECTOR, "h1.title")
-    )
+    WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "h1.title"))
