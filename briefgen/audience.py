@@ -105,6 +105,7 @@ class Labels(Strict):
     reference: Text
     more_in_handout: Text
     source_note: Text
+    unofficial_translation: Text
     scan_links: Text
 
 

@@ -29,6 +29,7 @@ from briefgen.render_html import (
 )
 from briefgen.schema import Briefing
 from briefgen.summary import DocumentResult
+from briefgen.translation import Translation, for_language, load_translations
 from briefgen.typeset import LaidOut, lay_out, pdf_bytes, warm_up
 from briefgen.validate import load_briefing
 
@@ -56,13 +57,24 @@ class Inputs:
 def load_briefings(
     folders: list[Path], known_audiences: list[str], templates: Path
 ) -> dict[Path, tuple[Briefing, LoadedYaml]]:
-    """Each briefing validated and its glyphs checked."""
+    """Each briefing validated and its glyphs checked, and its translation overlays."""
     checked = {}
     for folder in folders:
         briefing, loaded = load_briefing(folder, known_audiences)
         check_briefing_glyphs(loaded, templates)
+        translations[folder] = load_translations(folder, briefing, loaded)
+        for translation in translations[folder].values():
+            check_briefing_glyphs(translation.loaded, templates)
         checked[folder] = (briefing, loaded)
     return checked
+
+
+translations: dict[Path, dict[str, Translation]] = {}
+"""Each loaded briefing's overlays by language, filled by `load_briefings`."""
+
+
+def in_audience_language(folder: Path, briefing: Briefing, audience: Audience) -> Briefing:
+    return for_language(briefing, translations.get(folder, {}), audience.config.language)
 
 
 def make_renderer(audience: Audience, templates: Path) -> TemplateRenderer:
@@ -78,6 +90,7 @@ def build_briefing(
 ) -> list[DocumentResult]:
     """Build brief and handout of one briefing for one audience; returns what was written."""
     briefing, loaded = load_briefings([folder], known_audiences, options.templates)[folder]
+    briefing = in_audience_language(folder, briefing, audience)
     inputs = Inputs(folder, briefing, loaded, audience, make_renderer(audience, options.templates))
     return [build_document(inputs, kind, options) for kind in DOCUMENT_KINDS]
 
@@ -168,7 +181,11 @@ def run_jobs(
         }
         inputs = {
             (job.folder, job.audience): Inputs(
-                job.folder, *briefings[job.folder], audiences[job.audience], renderers[job.audience]
+                job.folder,
+                in_audience_language(job.folder, briefings[job.folder][0], audiences[job.audience]),
+                briefings[job.folder][1],
+                audiences[job.audience],
+                renderers[job.audience],
             )
             for job in jobs
         }

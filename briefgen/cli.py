@@ -232,20 +232,31 @@ def pack(
 
 @cli.command()
 @folder_paths
+@click.option("--strict", is_flag=True, help="Untranslated fields in an overlay are errors.")
 @click.pass_context
-def check(ctx: click.Context, paths: tuple[Path, ...]) -> None:
-    """Validate briefings and audiences without rendering anything."""
+def check(ctx: click.Context, paths: tuple[Path, ...], strict: bool) -> None:
+    """Validate briefings, translation overlays and audiences without rendering anything.
+
+    Fields a translation overlay (briefing.<language>.yaml) leaves untranslated are
+    listed on stderr; with --strict they are errors.
+    """
     from briefgen.audience import load_audience
-    from briefgen.glyphs import check_audience_glyphs, check_briefing_glyphs
-    from briefgen.validate import load_briefing
+    from briefgen.build import load_briefings, translations
+    from briefgen.glyphs import check_audience_glyphs
+    from briefgen.translation import untranslated_report
+    from briefgen.validate import ContentErrors
 
     known = _audiences(ctx)
     for name in known:
         check_audience_glyphs(load_audience(ctx.obj["templates"], name), ctx.obj["templates"])
     folders = find_briefings(list(paths), ctx.obj["content"])
     for folder in folders:
-        _, loaded = load_briefing(folder, known)
-        check_briefing_glyphs(loaded, ctx.obj["templates"])
+        _, loaded = load_briefings([folder], known, ctx.obj["templates"])[folder]
+        untranslated = untranslated_report(translations[folder], loaded, strict)
+        if untranslated and strict:
+            raise ContentErrors(untranslated)
+        for line in untranslated:
+            click.echo(f"{line} [untranslated]", err=True)
         click.echo(f"ok  {display_path(folder / BRIEFING_FILE)}")
 
 

@@ -27,6 +27,7 @@ from briefgen.markup import (
 from briefgen.qr import qr_codes
 from briefgen.schema import Briefing, Tailored
 from briefgen.timeline import STRIP_FONT_EM, timeline_layout
+from briefgen.translation import LanguageText, plain
 
 TEMPLATE_NAMES: dict[DocumentKind, str] = {"brief": "brief.html.j2", "handout": "handout.html.j2"}
 PRIORITY_ORDER = {"high": 0, "normal": 1, "low": 2}
@@ -207,6 +208,7 @@ class TemplateRenderer:
             md_brief=lambda text: render_markdown(text, None, inline=True),
             md_without_notes=lambda text: render_markdown(text, None),
             plain=plain_text,
+            text=plain,
             date=audience.format_date,
             css_string=css_string,
             timeline_layout=timeline_layout,
@@ -246,6 +248,7 @@ class TemplateRenderer:
             "sections": handout_sections(shown, self.audience),
             "section_titles": {name: getattr(config.labels, name) for name in HANDOUT_SECTIONS},
             "notes": notes,
+            "translated_from": getattr(shown, "translated_from", None),
             "qr_codes": qr_codes(shown, self.audience) if kind == "brief" else [],
             "cite": Citations(shown, config.labels.paragraph),
             "font_faces": Markup(font_face_css(self.templates)),
@@ -326,7 +329,10 @@ def isolate_printed(value: Any) -> Any:
     left alone so that an isolate never lands inside a link target.
     """
     if isinstance(value, str) and not isinstance(value, Markup) and "://" not in value:
-        return isolate_right_to_left(value)
+        isolated = isolate_right_to_left(value)
+        if isinstance(value, LanguageText):
+            return LanguageText(isolated, value.lang)
+        return isolated
     return value
 
 
