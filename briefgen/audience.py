@@ -106,6 +106,10 @@ class Labels(Strict):
     more_in_handout: Text
     source_note: Text
     unofficial_translation: Text
+    figures: Text
+    figure: Text
+    table: Text
+    data_source: Text
     scan_links: Text
 
 

@@ -13,7 +13,9 @@ from markupsafe import Markup
 
 from briefgen.audience import Audience
 from briefgen.bidi import isolate_right_to_left
+from briefgen.charts import ChartStyle, chart_image
 from briefgen.citations import Citations
+from briefgen.data import table_view
 from briefgen.documents import HANDOUT_SECTIONS, DocumentKind, HandoutSection
 from briefgen.errors import BriefgenError
 from briefgen.fonts import font_face_css, font_stack
@@ -30,6 +32,9 @@ from briefgen.timeline import STRIP_FONT_EM, timeline_layout
 from briefgen.translation import LanguageText, plain
 
 TEMPLATE_NAMES: dict[DocumentKind, str] = {"brief": "brief.html.j2", "handout": "handout.html.j2"}
+CHART_WIDTH_MM: dict[DocumentKind, float] = {"brief": 112, "handout": 165}
+"""Charts are drawn at the width they print (the brief's main column, the handout's
+text block), so their type comes out at its drawn size."""
 PRIORITY_ORDER = {"high": 0, "normal": 1, "low": 2}
 
 
@@ -59,6 +64,8 @@ def for_audience(briefing: Briefing, audience: str) -> Briefing:
             "timeline": keep(briefing.timeline),
             "quotes": keep(briefing.quotes),
             "glossary": keep(briefing.glossary),
+            "figures": keep(briefing.figures),
+            "tables": keep(briefing.tables),
         }
     )
 
@@ -91,7 +98,22 @@ def brief_selection(briefing: Briefing, audience: Audience, fit: Fit) -> Briefin
         ]
         argument.append(point.model_copy(update={"points": subs}))
     quotes = [q for i, q in enumerate(briefing.quotes) if f"quotes.{i}" not in fit.dropped]
-    return briefing.model_copy(update={"key_facts": facts, "argument": argument, "quotes": quotes})
+    # Charts and CSV tables print on the brief only when they ask to (`brief: true`).
+    figures = [
+        c for i, c in enumerate(briefing.figures) if c.brief and f"figures.{i}" not in fit.dropped
+    ]
+    tables = [
+        t for i, t in enumerate(briefing.tables) if t.brief and f"tables.{i}" not in fit.dropped
+    ]
+    return briefing.model_copy(
+        update={
+            "key_facts": facts,
+            "argument": argument,
+            "quotes": quotes,
+            "figures": figures,
+            "tables": tables,
+        }
+    )
 
 
 def expected_brief_text(briefing: Briefing, audience: Audience, fit: Fit) -> list[str]:
@@ -110,6 +132,7 @@ def expected_brief_text(briefing: Briefing, audience: Audience, fit: Fit) -> lis
         texts += [plain_text(item) for item in shown.what_to_watch]
     if settings.show_quotes:
         texts += [quote.text for quote in shown.quotes]
+    texts += [block.title for block in [*shown.figures, *shown.tables]]
     return texts
 
 
@@ -136,6 +159,9 @@ def droppable_items(briefing: Briefing, audience: Audience) -> list[str]:
             ids.append(f"argument.{i}")
     if settings.show_quotes:
         ids += [f"quotes.{i}" for i, q in enumerate(briefing.quotes) if q.priority == "low"]
+    for name in ("figures", "tables"):
+        blocks = getattr(briefing, name)
+        ids += [f"{name}.{i}" for i, b in enumerate(blocks) if b.brief and b.priority == "low"]
     return list(reversed(ids))
 
 
@@ -145,7 +171,11 @@ def available_sections(briefing: Briefing) -> list[HandoutSection]:
     Each section is the briefing field of the same name; `sources` always prints (the
     source article is required).
     """
-    return [name for name in HANDOUT_SECTIONS if name == "sources" or getattr(briefing, name)]
+    return [
+        name
+        for name in HANDOUT_SECTIONS
+        if name == "sources" or getattr(briefing, name) or (name == "figures" and briefing.tables)
+    ]
 
 
 def handout_sections(briefing: Briefing, audience: Audience) -> list[HandoutSection]:
@@ -192,6 +222,10 @@ class TemplateRenderer:
     def __init__(self, audience: Audience) -> None:
         self.audience = audience
         self.templates = audience.search_path[1].parent
+        config = audience.config
+        self.chart_style = ChartStyle(
+            config.palette.accent, config.palette.ink, config.palette.muted, config.fonts.headings
+        )
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(p) for p in audience.search_path]),
             undefined=jinja2.StrictUndefined,
@@ -253,6 +287,10 @@ class TemplateRenderer:
             "cite": Citations(shown, config.labels.paragraph),
             "font_faces": Markup(font_face_css(self.templates)),
             "font_stack": lambda family: Markup(font_stack(family, self.templates)),
+            "data_table": table_view,
+            "chart_src": lambda chart: chart_image(
+                chart, CHART_WIDTH_MM[kind], self.chart_style, self.templates
+            ),
         }
         return notes.resolve(self.render_template(TEMPLATE_NAMES[kind], context))
 

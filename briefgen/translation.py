@@ -60,8 +60,9 @@ sources and every citation (quotes from a source are its words), and people's na
 quote's translation is the overlay's `text` for that quote."""
 CITATION_FIELDS = frozenset(Citation.model_fields)
 """A cited work keeps its published title, authors and container in every language."""
-TECHNICAL = frozenset({"id", "url", "online_edition", "language", "only_for", "hide_for"})
-"""Strings never printed as prose, so never tagged with a language."""
+TECHNICAL = frozenset({"id", "url", "online_edition", "language", "only_for", "hide_for", "alt"})
+"""Strings never printed as prose, so never tagged with a language (alt text goes into an
+attribute, where a tag cannot)."""
 
 TranslatedText = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_PROSE_CHARS)
