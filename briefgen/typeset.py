@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from briefgen.conformance import DEFAULT_STANDARD, complete_tagging, finisher, pdf_variant
+from briefgen.svg_limits import svg_problem
 
 if TYPE_CHECKING:
     from weasyprint import Document
@@ -27,7 +29,25 @@ MAX_IMAGE_PIXELS = 40_000_000
 """Raster images beyond these are refused from their header, before anything decodes
 them: 40 megapixels is already about 160 MB of memory once decoded."""
 DEFAULT_STANDARDS: list[str] = [DEFAULT_STANDARD]
-_NOT_IMAGES = (".css", ".ttf", ".otf", ".woff", ".woff2", ".svg", ".txt")
+_NOT_IMAGES = (".css", ".ttf", ".otf", ".woff", ".woff2", ".txt")
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height of a raster image from its header, or None if it is not one."""
+    import warnings
+    from io import BytesIO
+
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            with Image.open(BytesIO(data)) as image:
+                return image.size
+        except Image.DecompressionBombError:
+            return MAX_IMAGE_SIDE + 1, MAX_IMAGE_SIDE + 1
+        except Exception:  # not a raster image Pillow knows
+            return None
 
 
 def image_problem(data: bytes) -> str | None:
@@ -105,6 +125,8 @@ def make_fetcher(allowed_roots: list[Path], log: ResourceLog, svg_fonts: str | N
                 if len(url) > MAX_DATA_URI_BYTES:
                     return self.refuse(url, f"data: URI over {MAX_DATA_URI_BYTES:,} bytes")
             elif scheme == "file":
+                if urlsplit(url).query:  # each spelling of a file is read and decoded anew
+                    return self.refuse(url, "a file name with a ?query")
                 name = unquote(urlsplit(url).path)
                 if "\x00" in name:
                     return self.refuse(url, "NUL character in the file name")
@@ -124,7 +146,11 @@ def make_fetcher(allowed_roots: list[Path], log: ResourceLog, svg_fonts: str | N
                 body = response.read(MAX_RESOURCE_BYTES + 1)
             finally:
                 response.close()
-            problem = image_problem(body) if len(body) <= MAX_RESOURCE_BYTES else "too large"
+            problem = (
+                (image_problem(body) or svg_problem(body))
+                if len(body) <= MAX_RESOURCE_BYTES
+                else "too large"
+            )
             if problem:
                 return self.refuse(url, problem)
             return URLFetcherResponse(response.url, body, response.headers, response.status)
@@ -232,3 +258,97 @@ def pdf_bytes(laid_out: LaidOut, html: str) -> bytes:
         )
     assert isinstance(data, bytes)
     return data
+
+
+# Attributes through which an HTML page makes WeasyPrint fetch something (links to
+# follow, `<a href>`, are not fetched, except attachments, which the sanitizer removes).
+_FETCHED = {
+    "img": ("src",),
+    "image": ("href", "xlink:href"),
+    "use": ("href", "xlink:href"),
+    "feimage": ("href", "xlink:href"),
+    "link": ("href",),
+    "object": ("data",),
+    "embed": ("src",),
+    "source": ("src",),
+    "video": ("poster",),
+    "audio": ("src",),
+    "input": ("src",),
+}
+_CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s]*))\s*\)|@import\s+["']([^"']+)""")
+
+
+def fetched_urls(html: str) -> list[str]:
+    """Every URL a layout of `html` would fetch from its markup and inline CSS, in order."""
+    from html.parser import HTMLParser
+
+    urls: list[str] = []
+
+    class Collector(HTMLParser):
+        in_style = False
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            names = _FETCHED.get(tag, ())
+            for name, value in attrs:
+                if value and name in names:
+                    urls.append(value.strip())
+                elif value and name == "style":
+                    urls.extend(css_urls(value))
+            self.in_style = tag == "style"
+
+        def handle_endtag(self, tag: str) -> None:
+            self.in_style = False
+
+        def handle_data(self, data: str) -> None:
+            if self.in_style:
+                urls.extend(css_urls(data))
+
+    Collector(convert_charrefs=True).feed(html)
+    return [url for url in dict.fromkeys(urls) if url and not url.startswith("#")]
+
+
+def css_urls(css: str) -> list[str]:
+    return [next(group for group in match.groups() if group) for match in _CSS_URL.finditer(css)]
+
+
+def fetch_resources(html: str, base_url: Path, allowed_roots: list[Path]) -> ResourceLog:
+    """Ask the guarded fetcher for everything `html` references, without laying it out.
+
+    What `briefgen check` runs instead of a layout: any URL the fetcher would refuse
+    during the build is refused here too, with the same reason.
+    """
+    from urllib.parse import urljoin
+
+    log = ResourceLog()
+    fetcher = make_fetcher(allowed_roots, log)
+    base = base_url.resolve().as_uri() + "/"
+    for url in fetched_urls(html):
+        try:
+            fetcher.fetch(urljoin(base, url)).close()
+        except Exception:  # refusals are logged by the fetcher; a missing file is not ours
+            continue
+    return log
+
+
+_AT_LINE = re.compile(r"\bat (\d+):(\d+)\b")
+
+
+def stylesheet_warnings(
+    urls: list[str], allowed_roots: list[Path]
+) -> list[tuple[Path, int | None, int | None, str]]:
+    """What WeasyPrint ignores or complains about in each stylesheet, with its position:
+    (file, line, column, message)."""
+    from weasyprint import CSS
+
+    found: list[tuple[Path, int | None, int | None, str]] = []
+    for url in urls:
+        log = ResourceLog()
+        with collect_engine_warnings(log):
+            CSS(url=url, url_fetcher=make_fetcher(allowed_roots, log), font_config=None)
+        path = Path(unquote(urlsplit(url).path))
+        for warning in log.warnings:
+            at = _AT_LINE.search(warning)
+            message = _AT_LINE.sub("", warning).replace(" ,", ",").rstrip(". ")
+            line, column = (int(at[1]), int(at[2])) if at else (None, None)
+            found.append((path, line, column, message[:1].lower() + message[1:]))
+    return found
