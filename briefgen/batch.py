@@ -142,7 +142,6 @@ def build_jobs(
     console: Console,
 ) -> list[DocumentResult]:
     from briefgen.build import BuildOptions, Done, WorkOrder, prepare
-    from briefgen.translation import untranslated_report
 
     # A set's documents side by side, so each set is finished (and its memory freed) soon.
     jobs = sorted(stale, key=lambda j: (j.folder, j.audience, DOCUMENT_KINDS.index(j.kind)))
@@ -279,6 +278,7 @@ def run_check(
     Returns whether everything passed.
     """
     from briefgen.build import BuildOptions, Done, WorkOrder, prepare
+    from briefgen.translation import untranslated_report
 
     known = audience_list(templates)
     folders = find_briefings(paths, content)
