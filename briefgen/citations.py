@@ -6,6 +6,7 @@ from markupsafe import Markup, escape
 
 from briefgen.markup import breakable_address
 from briefgen.schema import Briefing, Source, SourceRef
+from briefgen.typography import smart_quotes
 
 
 class Citations:
@@ -28,7 +29,7 @@ class Citations:
 
     def short(self, ref: SourceRef) -> Markup:
         """The source's title and the locator, e.g. under a pull quote."""
-        parts = [escape(self.source_of(ref).title)]
+        parts = [escape(smart_quotes(self.source_of(ref).title))]
         if ref.locator is not None:
             parts.append(escape(self.locator(ref)))
         return Markup(", ").join(parts)
@@ -37,14 +38,14 @@ class Citations:
         """An endnote: the source, where in it, and the words quoted."""
         text = self.short(ref)
         if ref.quote:
-            text += Markup(": “{}”").format(ref.quote)
+            text += Markup(": “{}”").format(smart_quotes(ref.quote))
         return text
 
     def entry(self, source: Source) -> Markup:
         """The source's reference in the sources section."""
-        parts = [Markup("“{}”").format(source.title)]
-        parts += [escape(a.name) for a in source.authors]
-        parts += [escape(x) for x in (source.container, source.publisher) if x]
+        parts = [Markup("“{}”").format(smart_quotes(source.title))]
+        parts += [escape(smart_quotes(a.name)) for a in source.authors]
+        parts += [escape(smart_quotes(x)) for x in (source.container, source.publisher) if x]
         if source.published:
             parts.append(escape(str(source.published)))
         if source.url:

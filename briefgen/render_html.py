@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,10 +26,11 @@ from briefgen.markup import (
     printed_address,
     render_markdown,
 )
-from briefgen.qr import qr_codes
+from briefgen.qr import qr_codes, source_codes
 from briefgen.schema import Briefing, Tailored
 from briefgen.timeline import STRIP_FONT_EM, timeline_layout
 from briefgen.translation import LanguageText, plain
+from briefgen.typography import curl_printed, no_runt, smart_quotes
 
 TEMPLATE_NAMES: dict[DocumentKind, str] = {"brief": "brief.html.j2", "handout": "handout.html.j2"}
 CHART_WIDTH_MM: dict[DocumentKind, float] = {"brief": 112, "handout": 165}
@@ -234,7 +235,7 @@ class TemplateRenderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
             bytecode_cache=_BYTECODE,
-            finalize=isolate_printed,
+            finalize=finalize_printed,
         )
         self.env.filters.update(
             md=markdown_filter(inline=False),
@@ -247,6 +248,7 @@ class TemplateRenderer:
             css_string=css_string,
             timeline_layout=timeline_layout,
             address=lambda url: Markup(breakable_address(printed_address(url))),
+            no_runt=keep_language(no_runt),
         )
         self.env.globals["timeline_strip_em"] = STRIP_FONT_EM
 
@@ -284,6 +286,7 @@ class TemplateRenderer:
             "notes": notes,
             "translated_from": getattr(shown, "translated_from", None),
             "qr_codes": qr_codes(shown, self.audience) if kind == "brief" else [],
+            "source_codes": source_codes(shown, self.audience) if kind == "handout" else {},
             "cite": Citations(shown, config.labels.paragraph),
             "font_faces": Markup(font_face_css(self.templates)),
             "font_stack": lambda family: Markup(font_stack(family, self.templates)),
@@ -360,6 +363,28 @@ def template_frame(exc: BaseException) -> tuple[str | None, int | None]:
     return where
 
 
+def finalize_printed(value: Any) -> Any:
+    """Jinja's `finalize`: curly quotes, right-to-left runs isolated, and a string in
+    another language than the page (see translation.py) still tagged with it."""
+    printed = isolate_printed(curl_printed(value))
+    if isinstance(value, LanguageText) and not isinstance(printed, LanguageText):
+        return LanguageText(printed, value.lang)
+    return printed
+
+
+def keep_language(make_html: Callable[[str], Markup]) -> Callable[[str], Markup]:
+    """A filter that turns text into HTML, wrapping it in `<span lang>` when the text is
+    in another language than the page."""
+
+    def wrapped(text: str) -> Markup:
+        html = make_html(text)
+        if isinstance(text, LanguageText):
+            return Markup('<span lang="{}">{}</span>').format(text.lang, html)
+        return html
+
+    return wrapped
+
+
 def isolate_printed(value: Any) -> Any:
     """Every plain string a template prints, with right-to-left runs isolated (see bidi.py).
 
@@ -378,6 +403,6 @@ def css_string(value: str) -> Markup:
     """A value made safe inside a CSS string literal in double quotes."""
     escaped = "".join(
         f"\\{ord(ch):x} " if ch in '"\\\n\r<>' or ord(ch) < 32 else ch
-        for ch in isolate_right_to_left(str(value))
+        for ch in isolate_right_to_left(smart_quotes(str(value)))
     )
     return Markup(f'"{escaped}"')

@@ -20,11 +20,12 @@ from pypdf import PdfReader
 
 import briefgen.build
 import briefgen.output
+from briefgen.documents import DOCUMENT_KINDS
 from briefgen.incremental import MANIFEST_NAME, read_records
 from tests.conftest import ROOT, TEMPLATES, run_cli
 from tests.test_validate import GOOD
 
-SETS = ("brief", "handout")
+SETS = DOCUMENT_KINDS
 
 
 @pytest.fixture()

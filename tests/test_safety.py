@@ -3,6 +3,7 @@ failed builds keep the old output, and the same input gives the same bytes."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections import Counter
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ import pytest
 from PIL import Image
 
 from briefgen import build as build_module
-from briefgen import output
+from briefgen import output, typeset
 from briefgen.audience import load_audience
 from briefgen.build import BuildOptions, build_briefing
 from briefgen.documents import DOCUMENT_KINDS
@@ -84,7 +85,7 @@ def general() -> Any:
     return load_audience(TEMPLATES, "general")
 
 
-def briefing(**prose: str) -> Briefing:
+def briefing(**prose: str | list[str]) -> Briefing:
     data: dict[str, Any] = {
         "title": "T",
         "date": "2026-01-02",
@@ -250,18 +251,18 @@ def build(folder: Path, out: Path, strict: bool = True) -> list[Any]:
 def assert_no_logs() -> Iterator[list[LaidOut]]:
     """Fail if WeasyPrint warns or refuses anything while laying out documents in this block."""
     seen: list[LaidOut] = []
-    original = build_module.lay_out
+    original = typeset.lay_out
 
     def watched(*args: Any, **kwargs: Any) -> LaidOut:
         result = original(*args, **kwargs)
         seen.append(result)
         return result
 
-    build_module.lay_out = watched  # type: ignore[assignment]
+    setattr(build_module, "lay_out", watched)  # noqa: B010 (build's own name for it)
     try:
         yield seen
     finally:
-        build_module.lay_out = original  # type: ignore[assignment]
+        setattr(build_module, "lay_out", original)  # noqa: B010
     problems = [
         (lo.log.warnings, lo.log.refused) for lo in seen if lo.log.warnings or lo.log.refused
     ]
@@ -303,7 +304,7 @@ def test_write_atomically_keeps_the_old_file_when_interrupted(
     def interrupted(*args: Any, **kwargs: Any) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(output.os, "replace", interrupted)
+    monkeypatch.setattr(os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
         output.write_atomically(target, b"new and longer")
     assert target.read_bytes() == b"old"
