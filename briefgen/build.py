@@ -34,6 +34,7 @@ from briefgen.render_html import (
     expected_brief_text,
     for_audience,
 )
+from briefgen.scaffold import placeholder_errors
 from briefgen.schema import Briefing
 from briefgen.stamp import Stamps, stamp_document
 from briefgen.summary import DocumentResult
@@ -120,6 +121,9 @@ def prepare_briefing(
     """The briefing validated (schema, sources, images, audience names) and its glyphs checked."""
     briefing, loaded = load_briefing(folder, known_audiences)
     check_briefing_glyphs(loaded, templates)
+    unedited = placeholder_errors(loaded)
+    if unedited:
+        raise ContentErrors(unedited)
     return briefing, loaded
 
 

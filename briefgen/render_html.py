@@ -33,9 +33,9 @@ from briefgen.translation import LanguageText, plain
 from briefgen.typography import curl_printed, no_runt, smart_quotes
 
 TEMPLATE_NAMES: dict[DocumentKind, str] = {"brief": "brief.html.j2", "handout": "handout.html.j2"}
-CHART_WIDTH_MM: dict[DocumentKind, float] = {"brief": 112, "handout": 165}
-"""Charts are drawn at the width they print (the brief's main column, the handout's
-text block), so their type comes out at its drawn size."""
+CHART_SIZE: dict[DocumentKind, tuple[float, float]] = {"brief": (112, 0.34), "handout": (165, 0.46)}
+"""Charts are drawn at the width in mm they print (the brief's main column, the handout's
+text block), so their type comes out at its drawn size; flatter on the crowded brief."""
 PRIORITY_ORDER = {"high": 0, "normal": 1, "low": 2}
 
 
@@ -292,7 +292,7 @@ class TemplateRenderer:
             "font_stack": lambda family: Markup(font_stack(family, self.templates)),
             "data_table": table_view,
             "chart_src": lambda chart: chart_image(
-                chart, CHART_WIDTH_MM[kind], self.chart_style, self.templates
+                chart, CHART_SIZE[kind], self.chart_style, self.templates
             ),
         }
         return notes.resolve(self.render_template(TEMPLATE_NAMES[kind], context))
