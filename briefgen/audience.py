@@ -103,6 +103,7 @@ class Labels(Strict):
     reference: Text
     more_in_handout: Text
     source_note: Text
+    unofficial_translation: Text
     figures: Text
     figure: Text
     table: Text
