@@ -10,13 +10,14 @@ the HTML of `document_html`. The batch around them is in `batch.py`.
 
 from __future__ import annotations
 
+import os
 import time
 import traceback
 from collections.abc import Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from briefgen.audience import Audience, load_audience
 from briefgen.documents import DOCUMENT_KINDS, DocumentKind
@@ -29,9 +30,11 @@ from briefgen.load import LoadedYaml, Location, strings_in
 from briefgen.output import replace_set
 from briefgen.paths import audience_folder
 from briefgen.render_html import TemplateRenderer
+from briefgen.scaffold import placeholder_errors
 from briefgen.schema import Briefing
 from briefgen.stamp import Stamps, stamp_document
 from briefgen.summary import DocumentResult
+from briefgen.translation import Translation, for_language, load_translations
 from briefgen.typeset import (
     LaidOut,
     ResourceLog,
@@ -101,6 +104,8 @@ class Prepared:
 
     inputs: dict[tuple[Path, str], Inputs] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    translations: dict[Path, dict[str, Translation]] = field(default_factory=dict)
+    """Each briefing's translation overlays by language, for `check` to list gaps."""
 
     def problem_for(self, folder: Path, audience: str) -> Problem | None:
         return next((p for p in self.problems if p.stops(folder, audience)), None)
@@ -112,7 +117,20 @@ def prepare_briefing(
     """The briefing validated (schema, sources, images, audience names) and its glyphs checked."""
     briefing, loaded = load_briefing(folder, known_audiences)
     check_briefing_glyphs(loaded, templates)
+    unedited = placeholder_errors(loaded)
+    if unedited:
+        raise ContentErrors(unedited)
     return briefing, loaded
+
+
+def prepare_translations(
+    folder: Path, briefing: Briefing, loaded: LoadedYaml, templates: Path
+) -> dict[str, Translation]:
+    """The briefing's translation overlays, validated and their glyphs checked."""
+    translations = load_translations(folder, briefing, loaded)
+    for translation in translations.values():
+        check_briefing_glyphs(translation.loaded, templates)
+    return translations
 
 
 def prepare_audience(audience: Audience, templates: Path, strict: bool) -> TemplateRenderer:
@@ -151,11 +169,15 @@ def prepare(
     for folder in folders:
         try:
             briefing, loaded = prepare_briefing(folder, known_audiences, templates)
+            translations = prepare_translations(folder, briefing, loaded, templates)
         except BriefgenError as exc:
             prepared.problems.append(Problem(exc, folder=folder))
             continue
+        prepared.translations[folder] = translations
         for name, (audience, renderer) in renderers.items():
-            prepared.inputs[folder, name] = Inputs(folder, briefing, loaded, audience, renderer)
+            # An audience in another language prints the briefing's overlay for it, if any.
+            printed = for_language(briefing, translations, audience.config.language)
+            prepared.inputs[folder, name] = Inputs(folder, printed, loaded, audience, renderer)
     return prepared
 
 
@@ -238,11 +260,23 @@ def make_document(inputs: Inputs, kind: DocumentKind, options: BuildOptions) -> 
         )
         laid_out, html, steps = fitted.laid_out, fitted.html, fitted.describe()
     # Writing the PDF fetches attachments and may warn too, so it comes before the checks.
+    html = portable_html(html, inputs, options)
     data = pdf_bytes(laid_out, html)
     if options.stamps is not None and options.stamps.active:
         data = stamp_document(data, inputs.audience, options.templates, options.stamps)
     raise_refusals(laid_out.log, inputs, kind, options)
     return MadeDocument(kind, html, data, laid_out.pages, time.perf_counter() - started, steps)
+
+
+def portable_html(html: str, inputs: Inputs, options: BuildOptions) -> str:
+    """`html` with its `file://` URLs of templates/ and the briefing folder made relative
+    to the output folder: the written HTML (and the PDF identifier derived from it) are
+    then the same from any checkout, and do not expose the machine's paths."""
+    written_in = (options.out / inputs.folder.name / inputs.audience.name).resolve()
+    for root in (options.templates, inputs.folder):
+        relative = Path(os.path.relpath(root.resolve(), written_in)).as_posix()
+        html = html.replace(root.resolve().as_uri() + "/", quote(relative) + "/")
+    return html
 
 
 def raise_refusals(
@@ -372,8 +406,10 @@ def build_briefing(
     Raises the first error; nothing is written unless both documents could be made.
     """
     briefing, loaded = prepare_briefing(folder, known_audiences, options.templates)
+    translations = prepare_translations(folder, briefing, loaded, options.templates)
+    printed = for_language(briefing, translations, audience.config.language)
     renderer = prepare_audience(audience, options.templates, options.strict)
-    inputs = Inputs(folder, briefing, loaded, audience, renderer)
+    inputs = Inputs(folder, printed, loaded, audience, renderer)
     made = [make_document(inputs, kind, options) for kind in DOCUMENT_KINDS]
     return write_set(folder, audience.name, made, Manifest(options.out), inputs_hash="")
 

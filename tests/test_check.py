@@ -113,7 +113,9 @@ def test_every_error_of_every_audience_is_reported(project: Path) -> None:
     press = audiences / "press" / "brief.html.j2"
     press.write_text(press.read_text() + "\n{% if %}\n")
     override = audiences / "ministers" / "brief.html.j2"
-    override.write_text('{% extends "base/brief.html.j2" %}\n{% block facts_band %}{% endblock %}\n')
+    override.write_text(
+        '{% extends "base/brief.html.j2" %}\n{% block facts_band %}{% endblock %}\n'
+    )
     ministers = break_block(override, "facts_band", "{{ nope() }}")
     second = project / "content" / "second"
     second.mkdir()
