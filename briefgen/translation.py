@@ -124,10 +124,16 @@ def translatable_fields(model: type[BaseModel]) -> dict[str, Any]:
             continue
         if typing.get_origin(annotation) is list:
             item = typing.get_args(annotation)[0]
+            # A list item that also takes a shorthand (`what_to_watch`: a string or
+            # `{text: …}`) keeps its validators, so the overlay takes the shorthand too.
+            metadata: tuple[Any, ...] = ()
+            if typing.get_origin(item) is Annotated and not _is_text(item):
+                item, *rest = typing.get_args(item)
+                metadata = tuple(rest)
             if _is_text(item):
                 fields[name] = ("list", "text")
             elif isinstance(item, type) and issubclass(item, BaseModel):
-                fields[name] = ("list", item)
+                fields[name] = ("list", item, *metadata)
         elif _is_text(annotation):
             fields[name] = "text"
         elif (
@@ -147,8 +153,10 @@ def overlay_model(model: type[BaseModel] = Briefing) -> type[BaseModel]:
         if kind == "text":
             definitions[name] = (TranslatedText | None, None)
         elif isinstance(kind, tuple):
-            item = TranslatedText if kind[1] == "text" else overlay_model(kind[1])
-            definitions[name] = (list[item | None] | None, None)  # type: ignore[valid-type]
+            item: Any = TranslatedText if kind[1] == "text" else overlay_model(kind[1])
+            if len(kind) > 2:
+                item = Annotated[(item, *kind[2:])]
+            definitions[name] = (list[item | None] | None, None)
         else:
             definitions[name] = (overlay_model(kind) | None, None)
     made: type[BaseModel] = create_model(
