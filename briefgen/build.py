@@ -280,6 +280,8 @@ def describe_item(briefing: Briefing, item: str) -> str:
         return f'fact "{briefing.key_facts[int(parts[1])].figure}"'
     if parts[0] == "quotes":
         return f"quote {int(parts[1]) + 1}"
+    if parts[0] in {"implications", "recommendations"}:
+        return f"{parts[0][:-1]} {int(parts[1]) + 1}"
     if len(parts) == 2:
         return f"argument point {int(parts[1]) + 1}"
     return f"argument point {int(parts[1]) + 1}.{int(parts[3]) + 1}"

@@ -6,13 +6,13 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from markupsafe import Markup
 
-from briefgen.audience import Audience
-from briefgen.citations import Citations
+from briefgen.audience import Audience, Labels
+from briefgen.citations import Citations, load_style, style_file
 from briefgen.documents import HANDOUT_SECTIONS, DocumentKind, HandoutSection
 from briefgen.errors import BriefgenError
 from briefgen.fonts import font_face_css, font_stack
@@ -20,8 +20,13 @@ from briefgen.markup import Notes, plain_text, render_markdown
 from briefgen.schema import Briefing, Tailored
 from briefgen.timeline import STRIP_FONT_EM, timeline_layout
 
+if TYPE_CHECKING:
+    from citeproc import CitationStylesStyle
+
 TEMPLATE_NAMES: dict[DocumentKind, str] = {"brief": "brief.html.j2", "handout": "handout.html.j2"}
 PRIORITY_ORDER = {"high": 0, "normal": 1, "low": 2}
+ACTION_SECTIONS = ("implications", "recommendations")
+"""Lists of `Recommendation` items: the brief prints them near the end."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,8 @@ def for_audience(briefing: Briefing, audience: str) -> Briefing:
             "timeline": keep(briefing.timeline),
             "quotes": keep(briefing.quotes),
             "glossary": keep(briefing.glossary),
+            "implications": keep(briefing.implications),
+            "recommendations": keep(briefing.recommendations),
         }
     )
 
@@ -82,7 +89,13 @@ def brief_selection(briefing: Briefing, audience: Audience, fit: Fit) -> Briefin
         ]
         argument.append(point.model_copy(update={"points": subs}))
     quotes = [q for i, q in enumerate(briefing.quotes) if f"quotes.{i}" not in fit.dropped]
-    return briefing.model_copy(update={"key_facts": facts, "argument": argument, "quotes": quotes})
+    actions = {
+        name: [x for i, x in enumerate(getattr(briefing, name)) if f"{name}.{i}" not in fit.dropped]
+        for name in ACTION_SECTIONS
+    }
+    return briefing.model_copy(
+        update={"key_facts": facts, "argument": argument, "quotes": quotes, **actions}
+    )
 
 
 def expected_brief_text(briefing: Briefing, audience: Audience, fit: Fit) -> list[str]:
@@ -101,6 +114,9 @@ def expected_brief_text(briefing: Briefing, audience: Audience, fit: Fit) -> lis
         texts += [plain_text(item) for item in shown.what_to_watch]
     if settings.show_quotes:
         texts += [quote.text for quote in shown.quotes]
+    if settings.show_recommendations:
+        for name in ACTION_SECTIONS:
+            texts += [plain_text(item.short or item.text) for item in getattr(shown, name)]
     return texts
 
 
@@ -127,6 +143,10 @@ def droppable_items(briefing: Briefing, audience: Audience) -> list[str]:
             ids.append(f"argument.{i}")
     if settings.show_quotes:
         ids += [f"quotes.{i}" for i, q in enumerate(briefing.quotes) if q.priority == "low"]
+    if settings.show_recommendations:
+        for name in ACTION_SECTIONS:
+            items = getattr(briefing, name)
+            ids += [f"{name}.{i}" for i, x in enumerate(items) if x.priority == "low"]
     return list(reversed(ids))
 
 
@@ -143,6 +163,29 @@ def handout_sections(briefing: Briefing, audience: Audience) -> list[HandoutSect
     """The sections this audience's handout prints, in its order, empty ones left out."""
     available = available_sections(briefing)
     return [name for name in audience.config.handout.sections if name in available]
+
+
+def argued_by_several(briefing: Briefing) -> bool:
+    """Whether "the authors" (plural) argue: the sources the argument cites, or else the
+    main source, name more than one author between them."""
+    cited = {
+        ref.id or briefing.sources[0].id
+        for point in briefing.argument
+        for ref in [point.source, *(sub.source for sub in point.points)]
+        if ref is not None
+    }
+    sources = [s for s in briefing.sources if s.id in cited] or briefing.sources[:1]
+    return len({author.name for source in sources for author in source.authors}) > 1
+
+
+def section_titles(briefing: Briefing, labels: Labels) -> dict[str, str]:
+    """Each section's heading, in number with the authors it speaks of."""
+    titles: dict[str, str] = {name: str(getattr(labels, name)) for name in HANDOUT_SECTIONS}
+    if argued_by_several(briefing):
+        titles.update(argument=labels.authors_argument, quotes=labels.authors_quotes)
+    if any(quote.speaker for quote in briefing.quotes):
+        titles["quotes"] = labels.speakers_quotes
+    return titles
 
 
 def markdown_filter(inline: bool) -> Any:
@@ -234,9 +277,10 @@ class TemplateRenderer:
             "logo_url": self.logo_url(),
             "available_sections": available_sections(shown),
             "sections": handout_sections(shown, self.audience),
-            "section_titles": {name: getattr(config.labels, name) for name in HANDOUT_SECTIONS},
+            "section_titles": section_titles(shown, config.labels),
+            "several_authors": argued_by_several(shown),
             "notes": notes,
-            "cite": Citations(shown, config.labels.paragraph),
+            "cite": Citations(shown, self.citation_style(), config.labels.paragraph),
             "font_faces": Markup(font_face_css(self.templates)),
             "font_stack": lambda family: Markup(font_stack(family, self.templates)),
         }
@@ -280,6 +324,16 @@ class TemplateRenderer:
             raise BriefgenError(
                 f"template error: {type(exc).__name__}: {exc}", where, line
             ) from None
+
+    def citation_style(self) -> CitationStylesStyle:
+        """The audience's CSL style, parsed once per process (load_audience checked it)."""
+        settings = self.audience.config.citations
+        path = style_file(self.audience.search_path, settings.style)
+        if path is None:
+            raise BriefgenError(
+                f'citation style "{settings.style}" not found', self.audience.folder
+            )
+        return load_style(path, settings.locale)
 
     def stylesheets(self, kind: DocumentKind) -> list[str]:
         """Base CSS then the audience's `style.css`, as file URLs.
