@@ -153,8 +153,12 @@ class Assembler:
         outline: list[Bookmark],
         info: dict[str, str],
         language: str,
+        ua_part: int | None = None,
     ) -> Pdf:
-        """Write the structure root, outline and document information into the result."""
+        """Write the structure root, outline and document information into the result.
+
+        The XMP packet repeats the information and, with `ua_part`, declares PDF/UA.
+        """
         pdf = self.pdf
         if self.kids:
             root = Dictionary(
@@ -180,6 +184,10 @@ class Assembler:
             target.root.extend(_outline_items(outline))
         for field_name, value in info.items():
             pdf.docinfo[Name("/" + field_name)] = String(value)
+        with pdf.open_metadata(set_pikepdf_as_editor=False) as metadata:
+            metadata.load_from_docinfo(pdf.docinfo)
+            if ua_part is not None:
+                metadata["pdfuaid:part"] = str(ua_part)
         return pdf
 
 

@@ -13,11 +13,12 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, Field, StringConstraints
 from ruamel.yaml.comments import CommentedMap
 
+from briefgen.conformance import PdfStandard, combination_problem
 from briefgen.documents import HandoutSection
 from briefgen.errors import CommandLineError, did_you_mean
 from briefgen.load import LoadedYaml, load_yaml
 from briefgen.paths import CONFIG_NAME, audience_folder, audience_names, base_folder
-from briefgen.schema import LanguageTag, Strict, Text
+from briefgen.schema import LanguageTag, Strict, Text, Url
 from briefgen.validate import validate_model
 
 Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
@@ -120,6 +121,7 @@ class Labels(Strict):
     speakers_quotes: Text = Field(description="`quotes` when the quotes name their speakers.")
     affiliation: Text
     licence: Text
+    scan_links: Text
 
 
 class BriefSettings(Strict):
@@ -160,6 +162,19 @@ class StampSettings(Strict):
     version_line: bool = Field(description="Print the build date and git commit on every page.")
     version: Text = Field(description="The version line outside a git checkout, with {date}.")
     version_with_commit: Text = Field(description="In a git checkout, with {date} and {commit}.")
+
+
+class QrSettings(Strict):
+    """Small QR codes on the brief that open its online edition and its sources."""
+
+    brief: bool = Field(description="Print the codes on the brief.")
+    sources: bool = Field(description="A code for each source and further reading with a URL.")
+    max_codes: int = Field(ge=0, le=8)
+    online_edition: Url | None = Field(
+        description="The online edition when the briefing names none; {reference} is "
+        "replaced by the briefing's reference."
+    )
+    online_edition_caption: Text
 
 
 class PackLabels(Strict):
@@ -225,6 +240,15 @@ class AudienceConfig(Strict):
     stamps: StampSettings
     pack: PackSettings
     citations: CitationSettings
+    qr: QrSettings
+    pdf_standard: PdfStandard | list[PdfStandard] = Field(
+        description="`ua-1` (accessible), a PDF/A level such as `a-3b`, or a list of both."
+    )
+
+    @property
+    def pdf_standards(self) -> list[str]:
+        standard = self.pdf_standard
+        return [standard] if isinstance(standard, str) else list(standard)
 
     def marking_rank(self, marking: str) -> int:
         """The position of `marking` on the scale; higher is more restricted."""
@@ -275,6 +299,9 @@ def load_audience(templates: Path, name: str) -> Audience:
         raise own.error(
             ("brief", "min_body_size_pt"), "min_body_size_pt must not exceed body_size_pt"
         )
+    problem = combination_problem(config.pdf_standards)
+    if problem:
+        raise own.error(("pdf_standard",), f"pdf_standard: {problem}")
     check_marking_scale(config, own)
     search_path = (folder, base_folder(templates), templates)
     check_citation_settings(config, own, search_path)

@@ -91,7 +91,7 @@ def build_document(inputs: Inputs, kind: DocumentKind, options: BuildOptions) ->
     allowed = [options.templates, folder]
 
     def lay_out_here(html: str) -> LaidOut:
-        return lay_out(html, folder, allowed)
+        return lay_out(html, folder, allowed, audience.config.pdf_standards)
 
     if kind == "handout":
         html = renderer.render("handout", briefing)

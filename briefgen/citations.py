@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from briefgen.errors import BriefgenError
-from briefgen.markup import sanitize
+from briefgen.markup import breakable_address, sanitize
 from briefgen.schema import Author, Briefing, Citation, Source, SourceRef
 
 if TYPE_CHECKING:
@@ -173,11 +173,12 @@ def csl_item(key: str, work: Citation, language: str | None = None) -> dict[str,
 
 
 def _linked(formatted: str, url: str | None) -> str:
-    """The work's URL as a link, so print styles can treat it as one."""
+    """The work's URL as a link that is never hyphenated and breaks only at / . -"""
     if not url:
         return formatted
     escaped = html.escape(url, quote=False)
-    return formatted.replace(escaped, f'<a href="{html.escape(url)}">{escaped}</a>', 1)
+    link = f'<a href="{html.escape(url)}">{breakable_address(url)}</a>'
+    return formatted.replace(escaped, link, 1)
 
 
 class Citations:

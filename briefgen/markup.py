@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass
 from html import escape, unescape
+from html.parser import HTMLParser
 
 import markdown
 import nh3
@@ -21,6 +23,7 @@ class Notes:
     def __init__(self) -> None:
         self.items: list[Markup] = []
         self._pending: dict[str, Markup] = {}
+        self._numbers: dict[str, int] = {}
 
     def if_any(self, html: str | Markup) -> Markup:
         """`html` (e.g. a contents entry) kept only if the document ends up with notes.
@@ -41,6 +44,18 @@ class Notes:
         """File a note and return its first call, which the note links back to."""
         self.items.append(Markup(html))
         return self.call(len(self.items), first=True)
+
+    def add_once(self, html: str | Markup) -> Markup:
+        """File a note unless the same note is already filed; then call that one.
+
+        For web addresses: a page linked five times is one note, not five.
+        """
+        number = self._numbers.get(str(html))
+        if number is not None:
+            return self.call(number)
+        call = self.add(html)
+        self._numbers[str(html)] = len(self.items)
+        return call
 
     @staticmethod
     def call(number: int, first: bool = False) -> Markup:
@@ -81,9 +96,26 @@ ALLOWED_TAGS = {
     "cite",
     "s",
     "small",
+    "wbr",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "img": {"src", "alt", "title"}}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+URL_CLASS = "url"
+TABLE_CLASS = "data-table"
+ALLOWED_ATTRIBUTE_VALUES = {
+    "span": {"class": {URL_CLASS}},
+    "table": {"class": {TABLE_CLASS}},
+    "th": {"scope": {"col", "row"}, "align": {"left", "center", "right"}},
+    "td": {"align": {"left", "center", "right"}},
+}
+"""Attributes allowed with these exact values only: briefgen's own classes and the
+alignment that Markdown tables write."""
 
 _FOOTNOTE_DEF = re.compile(r"^\[\^([^\]\s]+)\]:[ \t]*(.*(?:\n(?:[ \t]{2,}.*|[ \t]*$))*)", re.M)
 _FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\]")
@@ -103,10 +135,11 @@ def sanitize(html: str, note_numbers: range = range(0)) -> str:
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         tag_attribute_values={
+            **ALLOWED_ATTRIBUTE_VALUES,
             "sup": {
                 "class": {NOTE_CALL_CLASS} if note_numbers else set(),
                 "id": {note_call_id(n) for n in note_numbers},
-            }
+            },
         },
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel=None,
@@ -114,8 +147,96 @@ def sanitize(html: str, note_numbers: range = range(0)) -> str:
     )
 
 
+DECORATIVE = "decorative"
+"""The image title that marks an image as carrying no information: `![](x.png "decorative")`."""
+_DECORATIVE_IMAGE = re.compile(r'(<img\b[^>]*?)\s+title="decorative"', re.I)
+
+
+@dataclass(frozen=True)
+class Image:
+    src: str
+    alt: str
+    decorative: bool
+
+
+class _ImageFinder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.images: list[Image] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "img":
+            values = {name: value or "" for name, value in attrs}
+            title = values.get("title", "").strip().casefold()
+            self.images.append(
+                Image(values.get("src", ""), values.get("alt", ""), title == DECORATIVE)
+            )
+
+
+def images_in(text: str) -> list[Image]:
+    """The images a Markdown field shows, with their alt text, as it would render."""
+    finder = _ImageFinder()
+    finder.feed(_markdown(text))
+    finder.close()
+    return finder.images
+
+
 def _markdown(text: str) -> str:
-    return str(markdown.markdown(text, extensions=["smarty", "sane_lists"], output_format="html"))
+    html = markdown.markdown(
+        text,
+        extensions=["smarty", "sane_lists", "tables"],
+        extension_configs={"tables": {"use_align_attribute": True}},
+        output_format="html",
+    )
+    html = _HEADER_CELL.sub('<th scope="col"', str(html))
+    return html.replace("<table>", f'<table class="{TABLE_CLASS}">')
+
+
+_HEADER_CELL = re.compile(r"<th(?=[\s>])(?![^>]*\bscope=)")
+"""Header cells of a Markdown table (they are only ever in its first row) get scope="col"."""
+
+# --- Addresses in print --------------------------------------------------------------------
+
+_URL_BREAK = re.compile(r"(?<=/)(?!/)|(?=[.-])")
+"""Where an address may break: after a slash (not inside `//`), before a dot or hyphen.
+
+A break before `-` keeps the hyphen at the start of the next line, where nobody reads it
+as a hyphenation and pdftotext does not join it away."""
+_WORD_JOINER = "\u2060"
+_NO_BREAK_AFTER = {char: char + _WORD_JOINER for char in "-?"}
+"""A word joiner (invisible, never extracted) after `-` and `?` cancels the line break
+that Unicode allows there by default."""
+_BARE_ADDRESS = re.compile(
+    r"(?:https?://|www\.)[^\s<>\"]*[^\s<>\".,;:!?)\]'*]"
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}"
+)
+_HREF = re.compile(r"""\shref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+
+
+def breakable_address(address: str) -> str:
+    """`address` (a URL or e-mail address) as HTML that is never hyphenated (CSS `.url`)
+    and breaks only at `/`, `.` or `-`, where <wbr> is put."""
+    pieces = [escape(piece) for piece in _URL_BREAK.split(address) if piece]
+    html = "<wbr>".join(pieces)
+    for char, kept in _NO_BREAK_AFTER.items():
+        html = html.replace(char, kept)
+    return f'<span class="{URL_CLASS}">{html}</span>'
+
+
+def printed_address(href: str) -> str:
+    """What a reader types: the web address as it is, a mail address without `mailto:`."""
+    return href.removeprefix("mailto:")
+
+
+def is_printable_link(href: str) -> bool:
+    return href.split(":", 1)[0].lower() in ALLOWED_URL_SCHEMES and ":" in href
+
+
+def same_address(text: str, href: str) -> bool:
+    """Link text that already is the address, so it need not be printed twice."""
+    shown = " ".join(text.split()).rstrip("/").lower()
+    target = printed_address(href).rstrip("/").lower()
+    return shown in {target, target.split("://", 1)[-1]}
 
 
 def render_markdown(text: str, notes: Notes | None = None, inline: bool = False) -> Markup:
@@ -142,7 +263,8 @@ def render_markdown(text: str, notes: Notes | None = None, inline: bool = False)
         return f"{_TOKEN}{len(order) - 1}{_TOKEN}"
 
     body = _FOOTNOTE_REF.sub(placeholder, body)
-    html = _markdown(body)
+    # A decorative image keeps empty alt text and loses the marker title.
+    html = _DECORATIVE_IMAGE.sub(r"\1", _markdown(body))
     first_number = len(notes.items) + 1 if notes is not None else 1
     numbers: dict[str, int] = {}
 
@@ -159,18 +281,43 @@ def render_markdown(text: str, notes: Notes | None = None, inline: bool = False)
     def literal(match: re.Match[str]) -> str:
         return escape(f"[^{order[int(match[1])]}]")
 
+    def address_note(href: str) -> str:
+        """On paper a link is its address: an endnote where there are notes, else inline."""
+        address = breakable_address(printed_address(href))
+        link = f'<a href="{escape(href)}">{address}</a>'
+        if notes is None:
+            return f" ({link})"
+        return str(notes.add_once(sanitize(link)))
+
     # Calls go into text only: a reference inside a link title or other attribute is
     # dropped, and one inside `code` stays the literal text it was.
     token = re.compile(rf"{_TOKEN}(\d+){_TOKEN}")
     parts = re.split(r"(<[^>]*>)", html)
     in_code = False
+    link: tuple[str, int] | None = None  # the open link's address and where it starts
     for index, part in enumerate(parts):
         if part.startswith("<"):
             in_code = part.startswith("<code") or (in_code and not part.startswith("</code"))
-            parts[index] = token.sub("", part)
+            parts[index] = part = token.sub("", part)
+            href = _HREF.search(part)
+            if re.match(r"<a\b", part, re.I) and href:
+                address = unescape(next(g for g in href.groups() if g is not None))
+                link = (address, index) if is_printable_link(address) else None
+            elif re.match(r"</a\s*>", part, re.I) and link is not None:
+                address, start = link
+                inside = parts[start + 1 : index]
+                text = unescape("".join(p for p in inside if not p.startswith("<")))
+                if not same_address(text, address):
+                    parts[index] = part + address_note(address)
+                elif all(not p.startswith("<") for p in inside):
+                    parts[start + 1 : index] = [breakable_address(text), *[""] * (len(inside) - 1)]
+                link = None
         else:
-            parts[index] = token.sub(literal if in_code else footnote, part)
-    note_numbers = range(first_number, first_number + len(numbers))
+            part = token.sub(literal if in_code else footnote, part)
+            if not in_code and link is None:
+                part = _BARE_ADDRESS.sub(lambda m: breakable_address(unescape(m[0])), part)
+            parts[index] = part
+    note_numbers = range(first_number, len(notes.items) + 1 if notes is not None else 1)
     html = sanitize("".join(parts), note_numbers)
     if inline:
         html = unwrap_paragraph(html)
@@ -185,7 +332,9 @@ def unwrap_paragraph(html: str) -> str:
 
 
 def plain_text(text: str) -> str:
-    """Markdown as plain text, for PDF metadata and fit checks."""
-    html = _markdown(_FOOTNOTE_REF.sub("", _FOOTNOTE_DEF.sub("", text)))
+    """Markdown as plain text, for PDF metadata and fit checks: the words the brief
+    prints, so a link's address in brackets too."""
+    html = str(render_markdown(text, None, inline=True))
     # nh3 returns HTML: entities such as `&amp;` must become characters again.
-    return " ".join(unescape(nh3.clean(html, tags=set())).split())
+    text = unescape(nh3.clean(html, tags=set())).replace(_WORD_JOINER, "")
+    return " ".join(text.split())

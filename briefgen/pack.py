@@ -162,7 +162,11 @@ def build_pack(
         "CreationDate": stamp_of,
         "ModDate": stamp_of,
     }
-    base = save(assembler.finish(outline, info, audience.config.language))
+    ua_parts = [int(s[3:]) for s in audience.config.pdf_standards if s.startswith("ua-")]
+    finished = assembler.finish(
+        outline, info, audience.config.language, ua_parts[0] if ua_parts else None
+    )
+    base = save(finished)
     files = []
     for name, stamps in _variants(loaded, options):
         marks = page_stamps(slots, loaded, banner, stamps, (width, height))

@@ -16,7 +16,14 @@ from briefgen.citations import Citations, load_style, style_file
 from briefgen.documents import HANDOUT_SECTIONS, DocumentKind, HandoutSection
 from briefgen.errors import BriefgenError
 from briefgen.fonts import font_face_css, font_stack
-from briefgen.markup import Notes, plain_text, render_markdown
+from briefgen.markup import (
+    Notes,
+    breakable_address,
+    plain_text,
+    printed_address,
+    render_markdown,
+)
+from briefgen.qr import qr_codes
 from briefgen.schema import Briefing, Tailored
 from briefgen.timeline import STRIP_FONT_EM, timeline_layout
 
@@ -244,6 +251,7 @@ class TemplateRenderer:
             date=audience.format_date,
             css_string=css_string,
             timeline_layout=timeline_layout,
+            address=lambda url: Markup(breakable_address(printed_address(url))),
         )
         self.env.globals["timeline_strip_em"] = STRIP_FONT_EM
 
@@ -280,6 +288,7 @@ class TemplateRenderer:
             "section_titles": section_titles(shown, config.labels),
             "several_authors": argued_by_several(shown),
             "notes": notes,
+            "qr_codes": qr_codes(shown, self.audience) if kind == "brief" else [],
             "cite": Citations(shown, self.citation_style(), config.labels.paragraph),
             "font_faces": Markup(font_face_css(self.templates)),
             "font_stack": lambda family: Markup(font_stack(family, self.templates)),

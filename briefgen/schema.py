@@ -237,6 +237,9 @@ class Briefing(Strict):
     short_title: Text | None = Field(None, description="For running headers; defaults to title.")
     date: dt.date = Field(description="The briefing's own date (YYYY-MM-DD).")
     reference: Text | None = Field(None, description="A short reference printed in the masthead.")
+    online_edition: Url | None = Field(
+        None, description="Where the briefing is published online; the brief prints a QR code."
+    )
     language: LanguageTag = "en"
     keywords: list[Text] = Field(default_factory=list, max_length=50)
     bottom_line: Markdown | None = Field(

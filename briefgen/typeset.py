@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
+from briefgen.conformance import DEFAULT_STANDARD, complete_tagging, finisher, pdf_variant
+
 if TYPE_CHECKING:
     from weasyprint import Document
     from weasyprint.urls import URLFetcherResponse
@@ -23,6 +25,7 @@ MAX_IMAGE_SIDE = 10_000
 MAX_IMAGE_PIXELS = 40_000_000
 """Raster images beyond these are refused from their header, before anything decodes
 them: 40 megapixels is already about 160 MB of memory once decoded."""
+DEFAULT_STANDARDS: list[str] = [DEFAULT_STANDARD]
 _NOT_IMAGES = (".css", ".ttf", ".otf", ".woff", ".woff2", ".svg", ".txt")
 
 
@@ -135,6 +138,7 @@ def shorten(url: str, limit: int = 80) -> str:
 class LaidOut:
     document: Document
     log: ResourceLog
+    standards: list[str]
 
     @property
     def pages(self) -> int:
@@ -172,8 +176,10 @@ def warm_up(font_faces: str, allowed_roots: list[Path]) -> None:
         )
 
 
-def lay_out(html: str, base_url: Path, allowed_roots: list[Path]) -> LaidOut:
-    """Parse and paginate `html`; nothing is written yet."""
+def lay_out(
+    html: str, base_url: Path, allowed_roots: list[Path], standards: list[str] = DEFAULT_STANDARDS
+) -> LaidOut:
+    """Parse and paginate `html` for the PDF `standards`; nothing is written yet."""
     from weasyprint import HTML
 
     log = ResourceLog()
@@ -182,14 +188,21 @@ def lay_out(html: str, base_url: Path, allowed_roots: list[Path]) -> LaidOut:
             string=html,
             base_url=str(base_url),
             url_fetcher=make_fetcher(allowed_roots, log),
-        ).render(font_config=shared_font_config(), pdf_tags=True)
-    return LaidOut(document, log)
+        ).render(
+            font_config=shared_font_config(), pdf_tags=True, pdf_variant=pdf_variant(standards)
+        )
+    return LaidOut(document, log, standards)
 
 
 def pdf_bytes(laid_out: LaidOut, html: str) -> bytes:
     """The PDF, with an identifier derived from the HTML so equal input gives equal bytes."""
     identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
-    with collect_engine_warnings(laid_out.log):
-        data = laid_out.document.write_pdf(pdf_identifier=identifier, pdf_tags=True)
+    with collect_engine_warnings(laid_out.log), complete_tagging():
+        data = laid_out.document.write_pdf(
+            pdf_identifier=identifier,
+            pdf_tags=True,
+            pdf_variant=pdf_variant(laid_out.standards),
+            finisher=finisher(laid_out.standards),
+        )
     assert isinstance(data, bytes)
     return data

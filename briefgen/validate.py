@@ -247,7 +247,7 @@ def load_briefing(folder: Path, audiences: list[str] | None = None) -> tuple[Bri
     loaded = load_yaml(folder / BRIEFING_FILE)
     briefing = validate_model(loaded, Briefing)
     briefing, errors = check_citations(briefing, loaded, folder)
-    errors += check_images(loaded, folder)
+    errors += check_images(loaded, folder) + check_alt_text(loaded)
     if audiences is not None:
         errors += check_audience_names(loaded, audiences)
     if errors:
@@ -518,4 +518,33 @@ def check_images(loaded: LoadedYaml, folder: Path) -> list[BriefgenError]:
             if message:
                 field = ".".join(map(str, location))
                 errors.append(loaded.error(location, f"in {field}: {message}"))
+    return errors
+
+
+def check_alt_text(loaded: LoadedYaml) -> list[BriefgenError]:
+    """Every image in prose says what it shows, or is explicitly marked decorative.
+
+    Read from the rendered HTML, so `![alt](x)`, `![alt][label]` and raw `<img>` are one
+    case. `![](x.png "decorative")` (the Markdown title) marks an image that carries no
+    information: it prints with empty alt text and is an artifact in the PDF.
+    """
+    from briefgen.markup import images_in
+
+    errors: list[BriefgenError] = []
+    for location, text in strings_in(loaded.data):
+        if "![" not in text and "<img" not in text.lower():
+            continue
+        for image in images_in(text):
+            if image.alt.strip() or image.decorative:
+                continue
+            field = ".".join(map(str, location))
+            name = _short(image.src, 60)
+            errors.append(
+                loaded.error(
+                    location,
+                    f'in {field}: image "{name}" has no alt text; say what it shows, as in '
+                    f"![Map of the corridor]({name}), or if it carries no information mark it "
+                    f'decorative: ![]({name} "decorative")',
+                )
+            )
     return errors

@@ -15,6 +15,8 @@ import errno
 import html
 import mimetypes
 import os
+import re
+import secrets
 import shutil
 import subprocess
 import sys
@@ -22,7 +24,7 @@ import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import click
 
@@ -31,16 +33,27 @@ from briefgen.errors import BriefgenError, CommandLineError
 from briefgen.paths import audience_names, find_briefings
 
 RELOAD_SCRIPT = """
-<script>/* briefgen watch: live reload (preview only) */
-(function () {
-  var seen = %d;
-  setInterval(function () {
-    fetch("/__version", {cache: "no-store"}).then(function (r) { return r.text(); })
-      .then(function (v) { if (+v !== seen) { location.reload(); } }, function () {});
-  }, 300);
-})();
+<script nonce="{nonce}">/* briefgen watch: live reload (preview only) */
+(function () {{
+  var seen = {version};
+  setInterval(function () {{
+    fetch("/__version", {{cache: "no-store"}}).then(function (r) {{ return r.text(); }})
+      .then(function (v) {{ if (+v !== seen) {{ location.reload(); }} }}, function () {{}});
+  }}, 300);
+}})();
 </script>
 """
+
+
+def content_security_policy(nonce: str) -> str:
+    """Scripts: only the reload client, by its per-response nonce; everything else only from
+    this server. Inline styles stay allowed: the templates set the palette in a <style>."""
+    return (
+        f"default-src 'none'; script-src 'nonce-{nonce}'; connect-src 'self'; "
+        "style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; "
+        "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
+
 
 ERROR_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>briefgen: error</title>
@@ -61,6 +74,8 @@ class Preview:
         self.audience = audience
         self.version = 0
         self.lock = threading.Lock()
+        self.referenced: dict[tuple[str, str, str], set[str]] = {}
+        """Per preview page, the briefing-folder files it links to: the only ones served."""
 
     def bump(self) -> None:
         with self.lock:
@@ -69,30 +84,48 @@ class Preview:
     def audiences(self) -> list[str]:
         return [self.audience] if self.audience else audience_names(self.templates)
 
-    def index(self) -> str:
+    def index(self, nonce: str) -> str:
+        def link(slug: str, name: str, kind: str) -> str:
+            url = f"/preview/{quote(slug, safe='')}/{quote(name, safe='')}/{kind}"
+            return f'<a href="{html.escape(url)}">{kind}</a>'
+
         links = "".join(
             f"<li>{html.escape(slug)} · {html.escape(name)}: "
-            f'<a href="/preview/{slug}/{name}/brief">brief</a> · '
-            f'<a href="/preview/{slug}/{name}/handout">handout</a></li>'
+            f"{link(slug, name, 'brief')} · {link(slug, name, 'handout')}</li>"
             for slug in self.folders
             for name in self.audiences()
         )
         return (
             '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>briefgen watch'
             f"</title></head><body><h1>briefgen watch</h1><ul>{links}</ul>"
-            f"{RELOAD_SCRIPT % self.version}</body></html>"
+            f"{self.reload_script(nonce)}</body></html>"
         )
 
-    def render(self, slug: str, audience: str, kind: DocumentKind) -> str:
+    def reload_script(self, nonce: str, version: int | None = None) -> str:
+        return RELOAD_SCRIPT.format(
+            nonce=nonce, version=self.version if version is None else version
+        )
+
+    def render(self, slug: str, audience: str, kind: DocumentKind, nonce: str) -> str:
         """The document's HTML as the build would write it, adapted for the browser."""
         version = self.version
+        script = self.reload_script(nonce, version)
         try:
             page = self._render(slug, audience, kind)
         except BriefgenError as exc:
-            return ERROR_PAGE.format(error=html.escape(str(exc)), script=RELOAD_SCRIPT % version)
+            return ERROR_PAGE.format(error=html.escape(str(exc)), script=script)
         page = page.replace(self.templates.as_uri() + "/", "/templates/")
         page = page.replace(self.folders[slug].as_uri() + "/", f"/content/{slug}/")
-        script = RELOAD_SCRIPT % version
+        # Images in prose are relative to the briefing folder, as WeasyPrint reads them.
+        page = re.sub(
+            r"""(<img\b[^>]*?\bsrc=")(?![a-zA-Z][a-zA-Z0-9+.-]*:|/|#)""",
+            lambda match: f"{match[1]}/content/{quote(slug)}/",
+            page,
+        )
+        own_files = re.findall(rf"""/content/{re.escape(slug)}/([^"'\s()<>]+)""", page)
+        self.referenced[slug, audience, kind] = {
+            unquote(re.split(r"[?#]", name)[0]) for name in own_files
+        }
         return page.replace("</body>", script + "</body>") if "</body>" in page else page + script
 
     def _render(self, slug: str, audience_name: str, kind: DocumentKind) -> str:
@@ -112,6 +145,12 @@ class Preview:
             root, rest = self.templates, parts[1:]
         elif parts[0] == "content" and len(parts) > 1 and parts[1] in self.folders:
             root, rest = self.folders[parts[1]], parts[2:]
+            # A briefing folder may hold files the author never meant to publish.
+            shown = set().union(
+                *(files for (slug, *_), files in self.referenced.items() if slug == parts[1])
+            )
+            if "/".join(rest) not in shown:
+                return None
         else:
             return None
         try:
@@ -133,6 +172,7 @@ def allowed_hosts(port: int) -> set[str]:
 def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            self.nonce = secrets.token_urlsafe(16)  # a fresh one for each response
             address = self.server.server_address
             port = address[1] if isinstance(address, tuple) else 0
             host = (self.headers.get("Host") or "").strip().lower()
@@ -146,7 +186,7 @@ def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
             elif path == "/__version":
                 self.send(str(preview.version).encode(), "text/plain")
             elif path == "/":
-                self.send(preview.index().encode(), "text/html; charset=utf-8")
+                self.send(preview.index(self.nonce).encode(), "text/html; charset=utf-8")
             elif path.startswith("/preview/"):
                 parts = path.split("/")[2:]
                 kind = next((k for k in DOCUMENT_KINDS if parts[2:] == [k]), None)
@@ -156,7 +196,7 @@ def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
                     and parts[0] in preview.folders
                     and parts[1] in preview.audiences()
                 ):
-                    page = preview.render(parts[0], parts[1], kind)
+                    page = preview.render(parts[0], parts[1], kind, self.nonce)
                     self.send(page.encode("utf-8"), "text/html; charset=utf-8")
                 else:
                     self.send_error(HTTPStatus.NOT_FOUND)
@@ -172,6 +212,15 @@ def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
                         return
                     media_type = mimetypes.guess_type(found.name)[0]
                     self.send(body, media_type or "application/octet-stream")
+
+        nonce = secrets.token_urlsafe(16)
+
+        def send_response(self, code: int, message: str | None = None) -> None:
+            super().send_response(code, message)
+            # On every response, errors included: nothing this server sends may run
+            # script but the reload client, or be read as another type than it says.
+            self.send_header("Content-Security-Policy", content_security_policy(self.nonce))
+            self.send_header("X-Content-Type-Options", "nosniff")
 
         def send(self, body: bytes, content_type: str) -> None:
             self.send_response(HTTPStatus.OK)

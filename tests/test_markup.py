@@ -6,14 +6,28 @@ position it allows, alone and through every prose field of both documents.
 
 from __future__ import annotations
 
+import itertools
+import re
+import shutil
+import subprocess
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import pytest
+from ruamel.yaml import YAML
 
 from briefgen.audience import load_audience
+from briefgen.build import BuildOptions, build_briefing
 from briefgen.documents import DOCUMENT_KINDS
-from briefgen.markup import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, Notes, plain_text, render_markdown
+from briefgen.markup import (
+    ALLOWED_ATTRIBUTE_VALUES,
+    ALLOWED_ATTRIBUTES,
+    ALLOWED_TAGS,
+    Notes,
+    plain_text,
+    render_markdown,
+)
 from briefgen.render_html import TemplateRenderer
 from briefgen.schema import Briefing
 from tests.conftest import TEMPLATES
@@ -40,6 +54,8 @@ CONSTRUCTS = [
     "{p}\n\n    indented {p}",
     "<span title='{p}'>{p}</span>",
     "[ref][r]\n\n[r]: https://example.org/ '{p}'",
+    "| {p} | b |\n|:--|--:|\n| {p} | [{p}](https://example.org/{p}) |",
+    "<https://example.org/{p}> www.example.org/{p} a{p}@example.org",
 ]
 
 NOTE_CALL_ATTRIBUTES = {"sup": {"class", "id"}}
@@ -70,8 +86,16 @@ def disallowed(html: str) -> list[tuple[str, str | None, str | None]]:
     return [
         (tag, name, value)
         for tag, name, value in Elements(html).found
-        if tag not in ALLOWED_TAGS or (name is not None and name not in allowed_attributes[tag])
+        if tag not in ALLOWED_TAGS
+        or (
+            name is not None and name not in allowed_attributes[tag] and not fixed(tag, name, value)
+        )
     ]
+
+
+def fixed(tag: str, name: str, value: str | None) -> bool:
+    """An attribute the sanitizer allows with these exact values only (classes, alignment)."""
+    return value in ALLOWED_ATTRIBUTE_VALUES.get(tag, {}).get(name, set())
 
 
 @pytest.mark.parametrize("construct", CONSTRUCTS)
@@ -180,3 +204,136 @@ def test_every_field_of_both_documents_keeps_to_the_template_elements(
                 t == tag and n is None for t, n, _ in expected
             ), (kind, tag)
         assert not [f for f in found if f[1] and f[1].startswith("on")], kind
+
+
+# --- addresses and tables -------------------------------------------------------------------
+
+LONG_URL = "https://ourworldindata.org/grapher/share-of-population-in-extreme-poverty?tab=chart"
+
+
+def test_a_link_prints_its_address_as_an_endnote_once() -> None:
+    notes = Notes()
+    html = str(render_markdown(f"See [the data]({LONG_URL}) and [again]({LONG_URL}).", notes))
+    assert len(notes.items) == 1
+    assert LONG_URL in str(notes.items[0]).replace("<wbr>", "").replace("\u2060", "")
+    assert html.count('href="#note-1"') == 2
+
+
+def test_without_notes_a_link_prints_its_address_in_brackets() -> None:
+    text = f"See [the data]({LONG_URL}) or [write](mailto:press@example.org)."
+    assert plain_text(text) == f"See the data ({LONG_URL}) or write (press@example.org)."
+    assert str(render_markdown(text, None, inline=True)).count('<span class="url">') == 2
+
+
+def test_an_address_shown_as_its_own_text_is_not_repeated() -> None:
+    notes = Notes()
+    html = str(render_markdown(f"<{LONG_URL}> and [example.org](https://example.org/)", notes))
+    assert notes.items == []
+    assert html.count('<span class="url">') == 2
+
+
+def test_addresses_break_only_after_slash_and_before_dot_or_hyphen() -> None:
+    html = str(render_markdown(f"Bare {LONG_URL} and a-b@example-mail.org.", None, inline=True))
+    pieces = [p.replace("\u2060", "") for p in re.split(r"<wbr>", html)]
+    for before, after in itertools.pairwise(pieces):
+        assert before.endswith("/") or after.startswith((".", "-")), (before, after)
+    # Unicode would also break after "-" and "?": a word joiner follows each.
+    assert html.count("-") == html.count("-\u2060")
+    assert html.count("?") == html.count("?\u2060")
+
+
+def test_pipe_table_has_header_cells_with_scope() -> None:
+    html = str(render_markdown("| Mission | Troops |\n|:--|--:|\n| UNFICYP | 800 |", Notes()))
+    assert '<table class="data-table">' in html
+    assert '<th scope="col" align="left">Mission</th>' in html
+    assert '<td align="right">800</td>' in html
+
+
+# --- on paper ------------------------------------------------------------------------------
+
+MULTISCRIPT = Path(__file__).parent / "fixtures" / "multiscript"
+MAIL = "press-office@example-ministry.gov.az"
+WORDY_URL = (
+    "https://example.org/internationalisation/counterintelligence-departmentalisation/"
+    "extraordinarily"
+)
+"""Long hyphenatable words: in a narrow column, `hyphens: auto` would make `ht‐tps`."""
+PIPE_TABLE = (
+    "| Mission | Years | Troops |\n|:--|--:|--:|\n| UNFICYP (Cyprus) | 1964– | 800 |\n"
+    "| UNIFIL (Lebanon) | 1978– | 10,000 |"
+)
+
+
+def edit_briefing(folder: Path, **fields: object) -> None:
+    """Set top-level fields of `folder/briefing.yaml`, keeping the rest as written."""
+    yaml = YAML()
+    path = folder / "briefing.yaml"
+    data = yaml.load(path.read_text(encoding="utf-8"))
+    data.update(fields)
+    with path.open("w", encoding="utf-8") as stream:
+        yaml.dump(data, stream)
+
+
+@pytest.fixture(scope="module")
+def linked_build(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("links") / "links"
+    shutil.copytree(MULTISCRIPT, folder)
+    prose = (
+        f"Extraordinarily long words: see [the explorer]({LONG_URL}), {LONG_URL}/"
+        f"internationalisation-and-counterintelligence or write to {MAIL}."
+    )
+    edit_briefing(
+        folder,
+        bottom_line=prose,
+        summary=prose,
+        background=f"{PIPE_TABLE}\n\n{prose}",
+        what_to_watch=[f"Words: {WORDY_URL} and {WORDY_URL}/{WORDY_URL[8:]}"],
+    )
+    out = tmp_path_factory.mktemp("out")
+    audience = load_audience(TEMPLATES, "general")
+    outputs = build_briefing(folder, audience, BuildOptions(out=out, templates=TEMPLATES), [])
+    return {o.kind: o.path for o in outputs}
+
+
+def pdftotext(path: Path) -> str:
+    return subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+@pytest.mark.parametrize("kind", ["brief", "handout"])
+def test_addresses_print_whole_and_unhyphenated(linked_build: dict[str, Path], kind: str) -> None:
+    """Joined across line ends, every address is intact: not hyphenated (U+2010, soft
+    hyphen), not broken after a hyphen (pdftotext would join that away), on both documents."""
+    text = pdftotext(linked_build[kind])
+    joined = text.replace("\n", "")
+    addresses = [LONG_URL, f"{LONG_URL}/internationalisation-and-counterintelligence", MAIL]
+    for address in [*addresses, WORDY_URL]:
+        assert address in joined, f"{kind}: {address} is broken or missing"
+    whole_on_a_line = sum(line.count(LONG_URL) for line in text.splitlines())
+    assert joined.count(LONG_URL) > whole_on_a_line, "the test needs an address that breaks"
+    assert "\u00ad" not in text and "\u2060" not in text and "\u200b" not in text
+
+
+def test_the_brief_prints_a_links_address(linked_build: dict[str, Path]) -> None:
+    text = pdftotext(linked_build["brief"]).replace("\n", "")
+    assert f"the explorer ({LONG_URL})" in text
+
+
+def test_the_handout_puts_a_links_address_in_the_notes(linked_build: dict[str, Path]) -> None:
+    text = pdftotext(linked_build["handout"])
+    notes = text[text.rindex("Notes") :].replace("\n", "")
+    assert LONG_URL in notes
+
+
+def test_pipe_table_prints_as_a_table(linked_build: dict[str, Path]) -> None:
+    layout = subprocess.run(
+        ["pdftotext", "-layout", str(linked_build["handout"]), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "|" not in layout
+    rows = [line.split() for line in layout.splitlines() if "UNIFIL" in line or "Troops" in line]
+    assert rows[0][-3:] == ["Mission", "Years", "Troops"][-3:] or rows[0][-1] == "Troops"
+    assert rows[1][-2:] == ["1978–", "10,000"], rows

@@ -23,7 +23,7 @@ from briefgen.pack import (
     resolve_options,
 )
 from briefgen.stamp import Stamps
-from tests.conftest import CONTENT, SEED, TEMPLATES, run_briefgen
+from tests.conftest import CONTENT, SEED, TEMPLATES, run_cli
 
 SLUG = SEED.name
 MEETING = f"""\
@@ -212,18 +212,12 @@ def test_banner_is_the_highest_marking_at_top_and_bottom_of_every_page(built: Bu
 def test_refuses_a_pack_marked_lower_than_its_contents(tmp_path: Path) -> None:
     text = MEETING.replace("audience: ministers", "audience: ministers\nmarking: OFFICIAL")
     (tmp_path / "m.yaml").write_text(text, encoding="utf-8")
-    result = run_briefgen(
-        "--templates",
-        str(TEMPLATES),
-        "--content",
-        str(CONTENT),
-        "pack",
-        "m.yaml",
-        "--out",
-        "b",
+    result = run_cli(
+        *("--templates", str(TEMPLATES), "--content", str(CONTENT)),
+        *("pack", "m.yaml", "--out", "b"),
         cwd=tmp_path,
     )
-    assert result.returncode == 1
+    assert result.exit_code == 1
     assert result.stderr == (
         'm.yaml:5:1: the pack is marked OFFICIAL, but item 2 ("Peacekeepers, the note") is '
         "OFFICIAL-SENSITIVE; mark the meeting OFFICIAL-SENSITIVE or higher, or remove the item\n"
@@ -307,7 +301,8 @@ def test_pack_is_tagged_with_a_consistent_structure(built: BuiltPack) -> None:
             key = int(page.obj.StructParents)
             keys.append(key)
             elements = tree[key]
-            assert all(e.Pg.objgen == page.obj.objgen for e in elements if "/Pg" in e)
+            owners = [e for e in elements if e is not None and "/Pg" in e]
+            assert owners and all(e.Pg.objgen == page.obj.objgen for e in owners)
             for annotation in page.obj.get("/Annots", []):
                 assert int(annotation.StructParent) in tree
                 keys.append(int(annotation.StructParent))
@@ -356,3 +351,22 @@ def test_every_glyph_is_a_shipped_embedded_font(built: BuiltPack) -> None:
         seen: set[tuple[int, int]] = set()
         names = set().union(*(fonts_of(page.Resources, seen) for page in pdf.pages))
     assert names and all(name.startswith("Noto") for name in names), names
+
+
+def test_pack_passes_the_same_pdf_ua_checker_as_its_parts(built: BuiltPack) -> None:
+    import pdfua.document
+    import pdfua.rules.structure
+    from pdfua import validate
+
+    def as_integer(value: object) -> int | None:  # see tests/test_conformance.py
+        return int(value) if isinstance(value, int) and not isinstance(value, bool) else None
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pdfua.document, "as_integer", as_integer)
+        patch.setattr(pdfua.rules.structure, "as_integer", as_integer)
+        for path in (built.pack, built.folder / "copies" / "ms-a-aliyeva.pdf"):
+            report = validate(str(path))
+            assert not [f"{f.rule_id}: {f.message}" for f in report.findings], path.name
+            assert not report.skipped, path.name
+    with pikepdf.open(built.pack) as pdf:
+        assert pdf.open_metadata().get("pdfuaid:part") == "1"

@@ -336,3 +336,39 @@ def test_builds_are_reproducible_and_failed_builds_keep_old_output(tmp_path: Pat
     after = {p.name: p.read_bytes() for p in (tmp_path / "a" / "mini" / "general").iterdir()}
     assert after.keys() == before.keys()
     assert after["handout.pdf"] == before["handout.pdf"]
+
+
+# --- Text is never cut ---------------------------------------------------------------------
+
+
+def characters_right_of_the_page(pdf: Path) -> tuple[int, list[str]]:
+    """How many characters sit beyond any page's right margin, and each page's text."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(pdf)
+    outside, texts = 0, []
+    for page in document:
+        width = page.get_width()
+        text = page.get_textpage()
+        texts.append(text.get_text_range())
+        for index in range(text.count_chars()):
+            _, _, right, _ = text.get_charbox(index)
+            outside += right > width - 10  # within 10 pt of the edge: past any margin
+    document.close()
+    return outside, texts
+
+
+@pytest.mark.slow
+def test_long_words_break_instead_of_running_off_the_page(tmp_path: Path) -> None:
+    word = "".join(f"{i:x}" for i in range(60))[:150]  # no hyphen or space anywhere
+    folder = write_mini(tmp_path / "long", f"Before {word} after.")
+    config = (folder / "briefing.yaml").read_text(encoding="utf-8")
+    digest = "sha256:" + "0123456789abcdef" * 4
+    config = config.replace("label: The answer", f"label: Hash {digest[:64]}")
+    (folder / "briefing.yaml").write_text(config, encoding="utf-8")
+    for document in build(folder, tmp_path / "out"):
+        outside, texts = characters_right_of_the_page(document.path)
+        assert outside == 0, document.path.name
+        # Hyphenation may split the word with a hyphen that is not part of the text.
+        flat = "".join("".join(texts).translate({0x2010: None, 0xAD: None, 0x2: None}).split())
+        assert word in flat and digest[:64] in flat, document.path.name

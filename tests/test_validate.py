@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -153,3 +154,42 @@ def test_misspelt_key_through_a_merge_key_points_at_where_it_was_written(tmp_pat
     errors = errors_for(tmp_path, text)
     assert [(e.line, e.column) for e in errors] == [(7, 1), (7, 28)]
     assert 'unknown key "labell". Did you mean "label"?' in errors[1].message
+
+
+# --- Alt text ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "A map ![](map.png) here.",
+        "A map ![ ](map.png) here.",
+        'A map <img src="map.png"> here.',
+        "A map ![][m] here.\n\n[m]: map.png",
+    ],
+)
+def test_image_without_alt_text_is_a_located_error(tmp_path: Path, prose: str) -> None:
+    from PIL import Image
+
+    Image.new("RGB", (4, 4)).save(tmp_path / "map.png")
+    errors = errors_for(tmp_path, with_summary(prose))
+    assert len(errors) == 1, errors
+    assert (errors[0].line, errors[0].column) == (6, 1)
+    assert 'in summary: image "map.png" has no alt text' in errors[0].message
+    assert '![](map.png "decorative")' in errors[0].message
+
+
+@pytest.mark.parametrize(
+    "prose", ['A rule ![](map.png "decorative") here.', "A map ![Map of the corridor](map.png)."]
+)
+def test_described_or_decorative_images_pass(tmp_path: Path, prose: str) -> None:
+    from PIL import Image
+
+    Image.new("RGB", (4, 4)).save(tmp_path / "map.png")
+    (tmp_path / "briefing.yaml").write_text(with_summary(prose), encoding="utf-8")
+    load_briefing(tmp_path)
+
+
+def with_summary(prose: str) -> str:
+    """GOOD with this summary, as a JSON string (which YAML reads as a quoted scalar)."""
+    return GOOD.replace("summary: A short summary.", f"summary: {json.dumps(prose)}")

@@ -19,6 +19,7 @@ import pytest
 
 from briefgen.watch import PdfRebuilder
 from tests.conftest import ROOT, SEED, TEMPLATES, run_cli
+from tests.test_validate import GOOD
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -75,7 +76,8 @@ def test_preview_serves_assets_but_nothing_outside(
     assert "/templates/base/css/common.css" in page
     assert status(f"{base}templates/base/css/common.css") == 200
     assert status(f"{base}templates/base/fonts/NotoSerif-Regular.ttf") == 200
-    assert status(f"{base}content/{SLUG}/article.txt") == 200
+    # In the briefing folder, but no preview page shows it.
+    assert status(f"{base}content/{SLUG}/article.txt") == 404
     for bad in (
         "templates/../../etc/passwd",
         "templates/%2e%2e/%2e%2e/etc/passwd",
@@ -111,9 +113,71 @@ def test_preview_answers_nul_bytes_and_long_names_without_crashing(
     ):
         assert status(base + bad) in (400, 404), bad
     assert status(base + "templates/" + "a" * 5000) == 404
-    assert status(f"{base}content/{SLUG}/article.txt") == 200
+    assert status(f"{base}templates/base/css/common.css") == 200
     assert process.poll() is None
     assert "Traceback" not in (project / "watch.log").read_text()
+
+
+def headers(url: str) -> tuple[int, dict[str, str], str]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return int(response.status), dict(response.headers), response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers), ""
+
+
+def test_every_response_allows_only_the_reload_script_and_no_sniffing(
+    server: tuple[str, Path, subprocess.Popen[str]],
+) -> None:
+    base, _, _ = server
+    for path in ("", f"preview/{SLUG}/general/brief", "templates/base/css/common.css", "nope"):
+        code, sent, body = headers(base + path)
+        assert code in (200, 404), path
+        assert sent["X-Content-Type-Options"] == "nosniff", path
+        policy = sent["Content-Security-Policy"]
+        assert (
+            "default-src 'none'" in policy
+            and "'unsafe-inline'" not in policy.split("script-src")[1].split(";")[0]
+        ), path
+        nonce = re.search(r"script-src 'nonce-([\w-]+)'", policy)
+        assert nonce, policy
+        scripts = re.findall(r"<script\b[^>]*>", body)
+        assert all(f'nonce="{nonce[1]}"' in tag for tag in scripts), (path, scripts)
+        assert len(scripts) == (1 if code == 200 and "css" not in path else 0), path
+
+
+def test_index_escapes_names_in_attributes(tmp_path: Path) -> None:
+    from briefgen.watch import Preview
+
+    hostile = 'x"><img src=x onerror=alert(document.domain)>'
+    folder = tmp_path / hostile
+    folder.mkdir()
+    page = Preview(TEMPLATES, [folder], "general").index("n0nce")
+    assert "<img" not in page and "onerror=alert" not in page.replace("%3D", "=").split('"')[0]
+    hrefs = re.findall(r'href="([^"]*)"', page)
+    assert len(hrefs) == 2 and all('"' not in h and ">" not in h and "<" not in h for h in hrefs)
+    assert "&lt;img" in page  # the link text, escaped
+
+
+def test_briefing_files_are_served_only_when_a_page_shows_them(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from briefgen.watch import Preview
+
+    folder = tmp_path / "topic"
+    folder.mkdir()
+    (folder / "briefing.yaml").write_text(
+        GOOD.replace("summary: A short summary.", "summary: A map ![a map](map.png?v=2)")
+    )
+    Image.new("RGB", (4, 4)).save(folder / "map.png")
+    (folder / "private.txt").write_text("notes")
+    preview = Preview(TEMPLATES, [folder], "general")
+    assert preview.static_file("/content/topic/map.png") is None  # no page rendered yet
+    page = preview.render("topic", "general", "handout", "n0nce")
+    assert "/content/topic/map.png" in page
+    assert preview.static_file("/content/topic/map.png") == (folder / "map.png").resolve()
+    assert preview.static_file("/content/topic/private.txt") is None
+    assert preview.static_file("/content/topic/briefing.yaml") is None
 
 
 def test_port_in_use_is_a_usage_error(tmp_path: Path) -> None:
