@@ -121,6 +121,10 @@ class Labels(Strict):
     speakers_quotes: Text = Field(description="`quotes` when the quotes name their speakers.")
     affiliation: Text
     licence: Text
+    figures: Text
+    figure: Text
+    table: Text
+    data_source: Text
     scan_links: Text
 
 

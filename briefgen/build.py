@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from briefgen.audience import Audience
+from briefgen.audience import Audience, load_audience
 from briefgen.documents import DOCUMENT_KINDS, DocumentKind
 from briefgen.errors import BriefgenError, CommandLineError
 from briefgen.fit import DoesNotFit, Fitted, fit_to_one_page
-from briefgen.fonts import font_face_css
+from briefgen.fonts import font_face_css, svg_font_family
 from briefgen.glyphs import check_audience_glyphs, check_briefing_glyphs
 from briefgen.incremental import Job
 from briefgen.load import LoadedYaml, Location, strings_in
@@ -28,6 +28,7 @@ from briefgen.render_html import (
     for_audience,
 )
 from briefgen.schema import Briefing
+from briefgen.stamp import Stamps, stamp_document
 from briefgen.summary import DocumentResult
 from briefgen.typeset import LaidOut, lay_out, pdf_bytes, warm_up
 from briefgen.validate import load_briefing
@@ -40,6 +41,8 @@ class BuildOptions:
     out: Path
     templates: Path
     strict: bool = False
+    stamps: Stamps | None = None
+    """Marks laid over every page (draft, embargo, version line); None for none."""
 
 
 @dataclass(frozen=True)
@@ -89,9 +92,10 @@ def build_document(inputs: Inputs, kind: DocumentKind, options: BuildOptions) ->
     audience, renderer = inputs.audience, inputs.renderer
     target = options.out / folder.name / audience.name
     allowed = [options.templates, folder]
+    svg_fonts = svg_font_family(audience.config.fonts.headings, options.templates)
 
     def lay_out_here(html: str) -> LaidOut:
-        return lay_out(html, folder, allowed, audience.config.pdf_standards)
+        return lay_out(html, folder, allowed, audience.config.pdf_standards, svg_fonts)
 
     if kind == "handout":
         html = renderer.render("handout", briefing)
@@ -226,6 +230,10 @@ def emit(
     may warn too; nothing is written unless both files can be, HTML and PDF together.
     """
     data = pdf_bytes(fitted.laid_out, fitted.html)
+    if options.stamps is not None and options.stamps.active:
+        data = stamp_document(
+            data, load_audience(options.templates, audience), options.templates, options.stamps
+        )
     log = fitted.laid_out.log
     for url in log.refused:
         reason = log.reasons.get(url, "not allowed")
@@ -282,6 +290,9 @@ def describe_item(briefing: Briefing, item: str) -> str:
         return f"quote {int(parts[1]) + 1}"
     if parts[0] in {"implications", "recommendations"}:
         return f"{parts[0][:-1]} {int(parts[1]) + 1}"
+    if parts[0] in {"figures", "tables"}:
+        block = getattr(briefing, parts[0])[int(parts[1])]
+        return f'{"chart" if parts[0] == "figures" else "table"} "{block.title}"'
     if len(parts) == 2:
         return f"argument point {int(parts[1]) + 1}"
     return f"argument point {int(parts[1]) + 1}.{int(parts[3]) + 1}"

@@ -22,6 +22,7 @@ from briefgen.summary import DocumentResult, summary_table
 
 if TYPE_CHECKING:
     from briefgen.incremental import Job
+    from briefgen.stamp import Stamps
 
 # The rendering stack (pydantic models, Jinja, WeasyPrint) is imported inside the
 # commands that need it, so an up-to-date `briefgen build` stays fast.
@@ -99,6 +100,11 @@ def _audience_list(templates: Path) -> list[str]:
     default=None,
     help="Parallel workers. Default: one per core.",
 )
+@click.option("--draft", is_flag=True, help="Print a DRAFT watermark on every page.")
+@click.option("--embargo", metavar='"YYYY-MM-DD HH:MM"', help="Print an embargo on every page.")
+@click.option(
+    "--version-line", is_flag=True, help="Print the build date and git commit on every page."
+)
 @click.pass_context
 def build(
     ctx: click.Context,
@@ -108,6 +114,9 @@ def build(
     strict: bool,
     force: bool,
     jobs: int | None,
+    draft: bool,
+    embargo: str | None,
+    version_line: bool,
 ) -> None:
     """Build brief.pdf and handout.pdf for each briefing and audience.
 
@@ -123,8 +132,22 @@ def build(
         strict=strict,
         force=force,
         workers=jobs,
+        stamps=_stamps(ctx, draft, embargo, version_line)
+        if draft or embargo or version_line
+        else None,
     )
     click.echo(summary_table(outputs))
+
+
+def _stamps(ctx: click.Context, draft: bool, embargo: str | None, version_line: bool) -> Stamps:
+    from briefgen.stamp import Stamps, build_version, parse_embargo
+
+    root = Path(ctx.obj["templates"]).resolve().parent
+    return Stamps(
+        draft=draft,
+        embargo=parse_embargo(embargo) if embargo else None,
+        version=build_version(root, None) if version_line else None,
+    )
 
 
 def run_build(
@@ -137,6 +160,7 @@ def run_build(
     force: bool = False,
     workers: int | None = None,
     progress: bool = True,
+    stamps: Stamps | None = None,
 ) -> list[DocumentResult]:
     """Plan with the manifest, build what is stale in parallel, and record the results."""
     from briefgen.incremental import Manifest, default_workers, plan
@@ -150,14 +174,15 @@ def run_build(
             load_audience(templates, name)  # raises the "unknown audience" message
     folders = find_briefings(paths, content)
     manifest = Manifest(out)
-    stale, fresh = plan(folders, templates, names, manifest, force)
+    variant = stamps.key() if stamps is not None and stamps.active else ""
+    stale, fresh = plan(folders, templates, names, manifest, force, variant)
     if not stale:
         return fresh
     from briefgen.audience import load_audience
     from briefgen.build import BuildOptions, run_jobs
 
     loaded = {name: load_audience(templates, name) for name in sorted({j.audience for j in stale})}
-    options = BuildOptions(out=out, templates=templates, strict=strict)
+    options = BuildOptions(out=out, templates=templates, strict=strict, stamps=stamps)
     count = workers or default_workers()
     if progress:
         click.echo(
@@ -197,6 +222,7 @@ def run_build(
 )
 @click.option("--draft", is_flag=True, help="Print a DRAFT watermark on every page.")
 @click.option("--embargo", metavar='"YYYY-MM-DD HH:MM"', help="Print an embargo on every page.")
+@click.option("--booklet", is_flag=True, help="Also write each PDF as an A5 booklet on A4.")
 @click.option("--strict", is_flag=True, help="Fail on any WeasyPrint warning.")
 @click.option("--force", is_flag=True, help="Rebuild the documents even if up to date.")
 @click.pass_context
@@ -208,6 +234,7 @@ def pack(
     recipients: tuple[str, ...],
     draft: bool,
     embargo: str | None,
+    booklet: bool,
     strict: bool,
     force: bool,
 ) -> None:
@@ -221,13 +248,28 @@ def pack(
         ctx.obj["templates"],
         ctx.obj["content"],
         out,
-        PackOptions(copies, recipients, stamps),
+        PackOptions(copies, recipients, stamps, booklet),
         lambda folders, audience: run_build(
             ctx.obj["templates"], ctx.obj["content"], folders, [audience], out, strict, force
         ),
     )
     for path in written:
         click.echo(f"wrote {display_path(path)}")
+
+
+@cli.command("booklet")
+@click.argument("pdf", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Default: NAME-booklet.pdf.",
+)
+def booklet_command(pdf: Path, out: Path | None) -> None:
+    """Impose a handout or pack as a saddle-stitched booklet: A5 pages on A4 sheets."""
+    from briefgen.booklet import impose_file
+
+    click.echo(f"wrote {display_path(impose_file(pdf, out))}")
 
 
 @cli.command()

@@ -16,6 +16,7 @@ HandoutSection = Literal[
     "key_facts",
     "argument",
     "background",
+    "figures",
     "timeline",
     "quotes",
     "what_to_watch",
@@ -26,5 +27,6 @@ HandoutSection = Literal[
     "sources",
 ]
 """Each is a briefing field (or, for `sources`, the source and further reading) and a
-label of the same name; an audience lists the ones it prints, in its order."""
+label of the same name; an audience lists the ones it prints, in its order. `figures`
+prints the briefing's charts (`figures`) and then its CSV tables (`tables`)."""
 HANDOUT_SECTIONS: tuple[HandoutSection, ...] = get_args(HandoutSection)

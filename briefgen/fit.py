@@ -167,8 +167,9 @@ def printed_text(laid_out: LaidOut) -> str:
 
 def squash(text: str) -> str:
     """Text without white space, hyphens, quotes and invisible characters (the zero-width
-    space of a <wbr>, word joiners), so line breaks and typography don't matter."""
-    dropped = "-\u00ad\u2010\u2011\u200b\u2060'\"\u2018\u2019\u201c\u201d"
+    space of a <wbr>, word joiners, bidi isolates), so line breaks and typography don't
+    matter."""
+    dropped = "-\u00ad\u2010\u2011\u200b\u2060\u2066\u2067\u2068\u2069'\"\u2018\u2019\u201c\u201d"
     return "".join(ch for ch in text if not ch.isspace() and ch not in dropped)
 
 

@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import unquote
 
 from briefgen.audience import Audience
 from briefgen.errors import BriefgenError
@@ -73,14 +74,12 @@ def field_errors(
         missing = missing_characters(text, covered)
         if not missing:
             continue
-        listed = ", ".join(describe_character(c) for c in missing[:MAX_LISTED])
-        more = f" and {len(missing) - MAX_LISTED} more" if len(missing) > MAX_LISTED else ""
         field = ".".join(str(part) for part in location)
         errors.append(
             loaded.error(
                 location,
-                f"{field}: no shipped font has a glyph for {listed}{more}; replace or remove "
-                "it, or add a font covering it to templates/base/fonts",
+                f"{field}: {missing_message(missing)}; replace or remove it, or add a font "
+                "covering it to templates/base/fonts",
             )
         )
     return errors
@@ -98,8 +97,73 @@ def check_briefing_glyphs(loaded: LoadedYaml, templates: Path) -> None:
     covered = covered_codepoints(templates)
     strings = strings_in(loaded.data, skip_keys=NOT_PRINTED_KEYS)
     errors = field_errors(loaded, strings, covered, source_file_names(loaded.data))
+    errors += data_file_errors(loaded, covered) + svg_image_errors(loaded, covered)
     if errors:
         raise ContentErrors(errors)
+
+
+def missing_message(missing: list[str]) -> str:
+    listed = ", ".join(describe_character(c) for c in missing[:MAX_LISTED])
+    more = f" and {len(missing) - MAX_LISTED} more" if len(missing) > MAX_LISTED else ""
+    return f"no shipped font has a glyph for {listed}{more}"
+
+
+def data_file_errors(loaded: LoadedYaml, covered: frozenset[int]) -> list[BriefgenError]:
+    """The CSV cells behind tables and charts print too: each uncovered one at its line."""
+    from briefgen.data import printed_cells, read_data
+
+    folder = loaded.path.parent
+    errors: list[BriefgenError] = []
+    for key in ("figures", "tables"):
+        blocks = loaded.data.get(key)
+        for block in blocks if isinstance(blocks, list) else []:
+            name = block.get("data") if isinstance(block, dict) else None
+            path = (
+                (folder / name).resolve() if isinstance(name, str) and "\x00" not in name else None
+            )
+            if path is None or not path.is_relative_to(folder.resolve()) or not path.is_file():
+                continue  # validation reports it
+            try:
+                data = read_data(path)
+            except BriefgenError:
+                continue  # validation reports it
+            for line, cell in printed_cells(data):
+                missing = missing_characters(cell, covered)
+                if missing:
+                    message = f"{missing_message(missing)}; replace it in the data file"
+                    errors.append(BriefgenError(message, path, line))
+                    break
+    return errors
+
+
+def svg_image_errors(loaded: LoadedYaml, covered: frozenset[int]) -> list[BriefgenError]:
+    """An SVG image's text prints in the shipped fonts: a character they lack is an error."""
+    from briefgen.markup import images_in
+    from briefgen.svg import SvgProblem, printed_text
+
+    folder = loaded.path.parent.resolve()
+    errors: list[BriefgenError] = []
+    for location, text in strings_in(loaded.data):
+        if "![" not in text and "<img" not in text.lower():
+            continue
+        for image in images_in(text):
+            path = (folder / unquote(image.src.split("#")[0])).resolve()
+            if path.suffix.lower() != ".svg" or not path.is_relative_to(folder):
+                continue
+            try:
+                missing = missing_characters(printed_text(path.read_bytes()), covered)
+            except (OSError, SvgProblem):
+                continue  # the image check and the renderer report an unreadable file
+            if missing:
+                field = ".".join(map(str, location))
+                errors.append(
+                    loaded.error(
+                        location,
+                        f'in {field}: the text of image "{image.src}": {missing_message(missing)}; '
+                        "change the SVG's text, or add a font covering it to templates/base/fonts",
+                    )
+                )
+    return errors
 
 
 def check_audience_glyphs(audience: Audience, templates: Path) -> None:

@@ -163,15 +163,25 @@ class Manifest:
 
 
 def plan(
-    folders: list[Path], templates: Path, audiences: list[str], manifest: Manifest, force: bool
+    folders: list[Path],
+    templates: Path,
+    audiences: list[str],
+    manifest: Manifest,
+    force: bool,
+    variant: str = "",
 ) -> tuple[list[Job], list[DocumentResult]]:
-    """Split every output into jobs to build and outputs that are already current."""
+    """Split every output into jobs to build and outputs that are already current.
+
+    `variant` names what else shapes the output (the stamps asked for), so a draft and a
+    final build of the same inputs are different outputs."""
     cache: dict[Any, str] = {}
     stale: list[Job] = []
     fresh: list[DocumentResult] = []
     for folder in folders:
         for audience in audiences:
             inputs = input_hash(folder, templates, audience, cache)
+            if variant:
+                inputs = hashlib.sha256(f"{inputs}\n{variant}".encode()).hexdigest()
             for kind in DOCUMENT_KINDS:
                 job = Job(folder, audience, kind, inputs)
                 if not force and manifest.is_fresh(job):

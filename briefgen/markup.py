@@ -12,6 +12,8 @@ import markdown
 import nh3
 from markupsafe import Markup
 
+from briefgen.bidi import isolate_right_to_left
+
 
 class Notes:
     """Numbered endnotes collected while a document renders, printed in a Notes section.
@@ -313,7 +315,8 @@ def render_markdown(text: str, notes: Notes | None = None, inline: bool = False)
                     parts[start + 1 : index] = [breakable_address(text), *[""] * (len(inside) - 1)]
                 link = None
         else:
-            part = token.sub(literal if in_code else footnote, part)
+            # Right-to-left runs are isolated in text, never across tags.
+            part = token.sub(literal if in_code else footnote, isolate_right_to_left(part))
             if not in_code and link is None:
                 part = _BARE_ADDRESS.sub(lambda m: breakable_address(unescape(m[0])), part)
             parts[index] = part

@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from briefgen.assemble import Assembler, Bookmark, save, stamp
 from briefgen.audience import Audience
+from briefgen.booklet import impose
 from briefgen.errors import BriefgenError
 from briefgen.marking import pack_marking
 from briefgen.meeting import MEETINGS_FOLDER, LoadedMeeting, load_meeting
@@ -44,6 +45,8 @@ class PackOptions:
     """Numbered copies; None takes the meeting file's `copies`."""
     recipients: tuple[str, ...] = ()
     stamps: Stamps = field(default_factory=Stamps)
+    booklet: bool = False
+    """Also write each file imposed as a saddle-stitched booklet (`…-booklet.pdf`)."""
 
 
 @dataclass(frozen=True)
@@ -172,6 +175,9 @@ def build_pack(
         marks = page_stamps(slots, loaded, banner, stamps, (width, height))
         data = stamp(base, render_stamps(marks, audience, templates))
         files.append(PackFile(name, data, len(slots)))
+        if options.booklet:
+            imposed = impose(data)
+            files.append(PackFile(booklet_name(name), imposed, -(-len(slots) // 4) * 2))
     return files
 
 
@@ -310,6 +316,11 @@ def _variants(loaded: LoadedMeeting, options: PackOptions) -> list[tuple[str, St
             )
         )
     return variants
+
+
+def booklet_name(name: str) -> str:
+    """`copies/copy-1-of-3.pdf` → `copies/copy-1-of-3-booklet.pdf`."""
+    return name.removesuffix(".pdf") + "-booklet.pdf"
 
 
 def file_slug(name: str) -> str:

@@ -12,7 +12,10 @@ import jinja2
 from markupsafe import Markup
 
 from briefgen.audience import Audience, Labels
+from briefgen.bidi import isolate_right_to_left
+from briefgen.charts import ChartStyle, chart_image
 from briefgen.citations import Citations, load_style, style_file
+from briefgen.data import table_view
 from briefgen.documents import HANDOUT_SECTIONS, DocumentKind, HandoutSection
 from briefgen.errors import BriefgenError
 from briefgen.fonts import font_face_css, font_stack
@@ -31,6 +34,9 @@ if TYPE_CHECKING:
     from citeproc import CitationStylesStyle
 
 TEMPLATE_NAMES: dict[DocumentKind, str] = {"brief": "brief.html.j2", "handout": "handout.html.j2"}
+CHART_WIDTH_MM: dict[DocumentKind, float] = {"brief": 112, "handout": 165}
+"""Charts are drawn at the width they print (the brief's main column, the handout's
+text block), so their type comes out at its drawn size."""
 PRIORITY_ORDER = {"high": 0, "normal": 1, "low": 2}
 ACTION_SECTIONS = ("implications", "recommendations")
 """Lists of `Recommendation` items: the brief prints them near the end."""
@@ -64,6 +70,8 @@ def for_audience(briefing: Briefing, audience: str) -> Briefing:
             "glossary": keep(briefing.glossary),
             "implications": keep(briefing.implications),
             "recommendations": keep(briefing.recommendations),
+            "figures": keep(briefing.figures),
+            "tables": keep(briefing.tables),
         }
     )
 
@@ -100,8 +108,22 @@ def brief_selection(briefing: Briefing, audience: Audience, fit: Fit) -> Briefin
         name: [x for i, x in enumerate(getattr(briefing, name)) if f"{name}.{i}" not in fit.dropped]
         for name in ACTION_SECTIONS
     }
+    # Charts and CSV tables print on the brief only when they ask to (`brief: true`).
+    figures = [
+        c for i, c in enumerate(briefing.figures) if c.brief and f"figures.{i}" not in fit.dropped
+    ]
+    tables = [
+        t for i, t in enumerate(briefing.tables) if t.brief and f"tables.{i}" not in fit.dropped
+    ]
     return briefing.model_copy(
-        update={"key_facts": facts, "argument": argument, "quotes": quotes, **actions}
+        update={
+            "key_facts": facts,
+            "argument": argument,
+            "quotes": quotes,
+            "figures": figures,
+            "tables": tables,
+            **actions,
+        }
     )
 
 
@@ -124,6 +146,7 @@ def expected_brief_text(briefing: Briefing, audience: Audience, fit: Fit) -> lis
     if settings.show_recommendations:
         for name in ACTION_SECTIONS:
             texts += [plain_text(item.short or item.text) for item in getattr(shown, name)]
+    texts += [block.title for block in [*shown.figures, *shown.tables]]
     return texts
 
 
@@ -154,6 +177,9 @@ def droppable_items(briefing: Briefing, audience: Audience) -> list[str]:
         for name in ACTION_SECTIONS:
             items = getattr(briefing, name)
             ids += [f"{name}.{i}" for i, x in enumerate(items) if x.priority == "low"]
+    for name in ("figures", "tables"):
+        blocks = getattr(briefing, name)
+        ids += [f"{name}.{i}" for i, b in enumerate(blocks) if b.brief and b.priority == "low"]
     return list(reversed(ids))
 
 
@@ -163,7 +189,11 @@ def available_sections(briefing: Briefing) -> list[HandoutSection]:
     Each section is the briefing field of the same name; `sources` always prints (the
     source article is required).
     """
-    return [name for name in HANDOUT_SECTIONS if name == "sources" or getattr(briefing, name)]
+    return [
+        name
+        for name in HANDOUT_SECTIONS
+        if name == "sources" or getattr(briefing, name) or (name == "figures" and briefing.tables)
+    ]
 
 
 def handout_sections(briefing: Briefing, audience: Audience) -> list[HandoutSection]:
@@ -233,6 +263,10 @@ class TemplateRenderer:
     def __init__(self, audience: Audience) -> None:
         self.audience = audience
         self.templates = audience.search_path[1].parent
+        config = audience.config
+        self.chart_style = ChartStyle(
+            config.palette.accent, config.palette.ink, config.palette.muted, config.fonts.headings
+        )
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(p) for p in audience.search_path]),
             undefined=jinja2.StrictUndefined,
@@ -241,6 +275,7 @@ class TemplateRenderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
             bytecode_cache=_BYTECODE,
+            finalize=isolate_printed,
         )
         self.env.filters.update(
             md=markdown_filter(inline=False),
@@ -292,6 +327,10 @@ class TemplateRenderer:
             "cite": Citations(shown, self.citation_style(), config.labels.paragraph),
             "font_faces": Markup(font_face_css(self.templates)),
             "font_stack": lambda family: Markup(font_stack(family, self.templates)),
+            "data_table": table_view,
+            "chart_src": lambda chart: chart_image(
+                chart, CHART_WIDTH_MM[kind], self.chart_style, self.templates
+            ),
         }
         return notes.resolve(self.render_template(TEMPLATE_NAMES[kind], context))
 
@@ -371,9 +410,21 @@ def template_frame(exc: BaseException) -> tuple[str | None, int | None]:
     return where
 
 
+def isolate_printed(value: Any) -> Any:
+    """Every plain string a template prints, with right-to-left runs isolated (see bidi.py).
+
+    Markup is already final (Markdown isolates its own text nodes), and web addresses are
+    left alone so that an isolate never lands inside a link target.
+    """
+    if isinstance(value, str) and not isinstance(value, Markup) and "://" not in value:
+        return isolate_right_to_left(value)
+    return value
+
+
 def css_string(value: str) -> Markup:
     """A value made safe inside a CSS string literal in double quotes."""
     escaped = "".join(
-        f"\\{ord(ch):x} " if ch in '"\\\n\r<>' or ord(ch) < 32 else ch for ch in str(value)
+        f"\\{ord(ch):x} " if ch in '"\\\n\r<>' or ord(ch) < 32 else ch
+        for ch in isolate_right_to_left(str(value))
     )
     return Markup(f'"{escaped}"')

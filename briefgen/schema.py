@@ -229,6 +229,53 @@ class FurtherSource(Citation):
     note: Markdown | None = None
 
 
+ChartKind = Literal["bar", "line"]
+DataFile = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"\.csv$")
+]
+"""A CSV file in the briefing folder, e.g. `poverty.csv`."""
+
+
+class DataBlock(Tailored):
+    """A table or chart drawn from a CSV file in the briefing folder."""
+
+    data: DataFile = Field(
+        description="CSV file in the briefing folder: a header row naming the columns, then "
+        "one row per line (comma-separated, UTF-8)."
+    )
+    title: Text = Field(description="The caption, e.g. `Share of people in extreme poverty`.")
+    source: SourceRef = Field(description="Where the numbers come from: `{id: …}` of a source.")
+    note: Markdown | None = Field(None, description="Units, definitions; printed underneath.")
+    brief: bool = Field(False, description="Also print it on the one-page brief.")
+
+
+class DataTable(DataBlock):
+    """A `tables:` entry: the CSV printed as a table, header row first."""
+
+    columns: list[Text] = Field(
+        default_factory=list, max_length=12, description="Columns to print, in order (all)."
+    )
+
+
+class Chart(DataBlock):
+    """A `figures:` entry: a bar or line chart of CSV columns, drawn with matplotlib."""
+
+    kind: ChartKind = Field(description="`bar` (categories) or `line` (a series over time).")
+    alt: Text = Field(
+        description="What the chart shows, in a sentence or two, for readers who cannot see "
+        "it: the trend and the key numbers."
+    )
+    x: Text | None = Field(
+        None, description="The column of categories or times (default: the first column)."
+    )
+    y: list[Text] = Field(
+        default_factory=list,
+        max_length=6,
+        description="The columns of numbers to draw (default: every other column).",
+    )
+    unit: Text | None = Field(None, description="Unit of the numbers, e.g. `%`; on the axis.")
+
+
 class Briefing(Strict):
     """One briefing: `content/<slug>/briefing.yaml`."""
 
@@ -261,6 +308,12 @@ class Briefing(Strict):
     )
     quotes: list[Quote] = Field(default_factory=list, max_length=MAX_ITEMS)
     glossary: list[GlossaryEntry] = Field(default_factory=list, max_length=MAX_ITEMS)
+    figures: list[Chart] = Field(
+        default_factory=list, max_length=50, description="Charts drawn from CSV files."
+    )
+    tables: list[DataTable] = Field(
+        default_factory=list, max_length=50, description="Tables built from CSV files."
+    )
     sources: list[Source] = Field(
         min_length=1,
         max_length=MAX_ITEMS,

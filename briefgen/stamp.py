@@ -43,6 +43,8 @@ class PageStamp:
     watermarks: tuple[str, ...] = ()
     faint: tuple[str, ...] = ()
     """Lighter, smaller diagonal lines, e.g. the recipient's name."""
+    notes_at_top: bool = False
+    """Embargo and version at the top: a single document's own footer fills the bottom."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,23 @@ class Stamps:
     version: Version | None = None
     copy: str | None = None
     recipient: str | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.draft or self.embargo is not None or self.version is not None
+
+    def key(self) -> str:
+        """What the marks depend on, for the build manifest: other marks, other bytes."""
+        version = self.version
+        return "|".join(
+            [
+                "draft" if self.draft else "",
+                self.embargo.isoformat() if self.embargo else "",
+                f"{version.date}:{version.commit}" if version else "",
+                self.copy or "",
+                self.recipient or "",
+            ]
+        )
 
     def embargo_line(self, audience: Audience) -> str | None:
         if self.embargo is None:
@@ -97,7 +116,7 @@ def parse_embargo(text: str) -> dt.datetime:
         ) from None
 
 
-def build_version(folder: Path, fallback: dt.date) -> Version:
+def build_version(folder: Path, fallback: dt.date | None) -> Version:
     """The build date and commit, from inputs only.
 
     The date is `SOURCE_DATE_EPOCH` (the reproducible-builds convention) when set, else
@@ -113,8 +132,15 @@ def build_version(folder: Path, fallback: dt.date) -> Version:
             raise BriefgenError(
                 f'SOURCE_DATE_EPOCH="{epoch}" is not a number of seconds; unset or fix it'
             ) from None
+    elif commit_date is not None:
+        date = commit_date
+    elif fallback is not None:
+        date = fallback
     else:
-        date = commit_date or fallback
+        raise CommandLineError(
+            "the version line needs a build date that does not come from the clock: build "
+            "in a git checkout or set SOURCE_DATE_EPOCH"
+        )
     return Version(date, commit)
 
 
@@ -139,6 +165,32 @@ def _git_head(folder: Path) -> tuple[str | None, dt.date | None]:
     if git("status", "--porcelain", "--untracked-files=no"):
         commit += "-dirty"
     return commit, dt.date.fromisoformat(date)
+
+
+def stamp_document(data: bytes, audience: Audience, templates: Path, stamps: Stamps) -> bytes:
+    """A single brief or handout with the requested marks (draft, embargo, version) laid
+    over every page."""
+    import io
+
+    import pikepdf
+
+    from briefgen.assemble import stamp
+
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        sizes = [tuple(float(v) for v in page.mediabox[2:]) for page in pdf.pages]
+    pages = [
+        PageStamp(
+            width=width,
+            height=height,
+            recto=index % 2 == 0,
+            embargo=stamps.embargo_line(audience),
+            version=stamps.version_line(audience),
+            watermarks=stamps.watermarks(audience),
+            notes_at_top=True,
+        )
+        for index, (width, height) in enumerate(sizes)
+    ]
+    return stamp(data, render_stamps(pages, audience, templates))
 
 
 def render_stamps(pages: list[PageStamp], audience: Audience, templates: Path) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 from collections.abc import Iterator
@@ -87,8 +88,12 @@ def collect_engine_warnings(log: ResourceLog) -> Iterator[None]:
         logger.propagate = previous
 
 
-def make_fetcher(allowed_roots: list[Path], log: ResourceLog) -> Any:
-    """A URL fetcher that serves files under `allowed_roots` and small data: URIs only."""
+def make_fetcher(allowed_roots: list[Path], log: ResourceLog, svg_fonts: str | None = None) -> Any:
+    """A URL fetcher that serves files under `allowed_roots` and small data: URIs only.
+
+    With `svg_fonts`, an SVG file's text is set in those families (`briefgen/svg.py`), so
+    WeasyPrint never falls back to a machine font for it.
+    """
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     roots = [root.resolve() for root in allowed_roots]
@@ -111,6 +116,8 @@ def make_fetcher(allowed_roots: list[Path], log: ResourceLog) -> Any:
             else:
                 return self.refuse(url, "network access is disabled")
             response = super().fetch(url, headers)
+            if svg_fonts and scheme == "file" and urlsplit(url).path.lower().endswith(".svg"):
+                return self.shipped_fonts_svg(response)
             if urlsplit(url).path.lower().endswith(_NOT_IMAGES):
                 return response
             try:
@@ -120,6 +127,18 @@ def make_fetcher(allowed_roots: list[Path], log: ResourceLog) -> Any:
             problem = image_problem(body) if len(body) <= MAX_RESOURCE_BYTES else "too large"
             if problem:
                 return self.refuse(url, problem)
+            return URLFetcherResponse(response.url, body, response.headers, response.status)
+
+        def shipped_fonts_svg(self, response: URLFetcherResponse) -> URLFetcherResponse:
+            from briefgen.svg import SvgProblem, with_font_family
+
+            assert svg_fonts is not None
+            try:
+                body = response.read(MAX_RESOURCE_BYTES + 1)
+            finally:
+                response.close()
+            with contextlib.suppress(SvgProblem):  # not XML: WeasyPrint reports it
+                body = with_font_family(body, svg_fonts)
             return URLFetcherResponse(response.url, body, response.headers, response.status)
 
         def refuse(self, url: str, why: str) -> URLFetcherResponse:
@@ -177,9 +196,16 @@ def warm_up(font_faces: str, allowed_roots: list[Path]) -> None:
 
 
 def lay_out(
-    html: str, base_url: Path, allowed_roots: list[Path], standards: list[str] = DEFAULT_STANDARDS
+    html: str,
+    base_url: Path,
+    allowed_roots: list[Path],
+    standards: list[str] = DEFAULT_STANDARDS,
+    svg_fonts: str | None = None,
 ) -> LaidOut:
-    """Parse and paginate `html` for the PDF `standards`; nothing is written yet."""
+    """Parse and paginate `html` for the PDF `standards`; nothing is written yet.
+
+    `svg_fonts` (`fonts.svg_font_family`) replaces every font-family in SVG images.
+    """
     from weasyprint import HTML
 
     log = ResourceLog()
@@ -187,7 +213,7 @@ def lay_out(
         document = HTML(
             string=html,
             base_url=str(base_url),
-            url_fetcher=make_fetcher(allowed_roots, log),
+            url_fetcher=make_fetcher(allowed_roots, log, svg_fonts),
         ).render(
             font_config=shared_font_config(), pdf_tags=True, pdf_variant=pdf_variant(standards)
         )

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from briefgen.data import check_data
 from briefgen.errors import BriefgenError, did_you_mean
 from briefgen.load import LoadedYaml, Location, load_yaml, read_text, strings_in
 from briefgen.paths import BRIEFING_FILE, NAME_RULE
@@ -247,6 +248,8 @@ def load_briefing(folder: Path, audiences: list[str] | None = None) -> tuple[Bri
     loaded = load_yaml(folder / BRIEFING_FILE)
     briefing = validate_model(loaded, Briefing)
     briefing, errors = check_citations(briefing, loaded, folder)
+    briefing, data_errors = check_data(briefing, loaded, folder)
+    errors += data_errors
     errors += check_images(loaded, folder) + check_alt_text(loaded)
     if audiences is not None:
         errors += check_audience_names(loaded, audiences)
@@ -424,6 +427,9 @@ def citations(briefing: Briefing) -> list[tuple[Location, SourceRef, str | None]
     for name in ("implications", "recommendations"):
         for i, item in enumerate(getattr(briefing, name)):
             add((name, i), item.source)
+    for name in ("figures", "tables"):
+        for i, block in enumerate(getattr(briefing, name)):
+            add((name, i), block.source)
     return found
 
 

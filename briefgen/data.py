@@ -1,0 +1,314 @@
+"""Data files: the CSV behind a `tables:` or `figures:` entry, read and checked.
+
+A problem inside a CSV file is reported at its own line (`poverty.csv:5: …`); a problem
+with how the briefing uses it (missing file, unknown column) at the briefing's line.
+Each file is read once per version and bounded in size, rows and columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from briefgen.errors import BriefgenError, did_you_mean
+from briefgen.load import LoadedYaml, Location, read_text
+from briefgen.schema import Briefing, Chart, DataBlock, DataTable
+
+MAX_DATA_BYTES = 1_000_000
+MAX_ROWS = 60
+"""Rows after the header: more bars or table rows than this no longer read on paper."""
+MAX_COLUMNS = 12
+MAX_CELL_CHARS = 200
+MIN_CHART_ROWS = 1
+
+_MINUS = {"\u2212": "-", "\u2013": "-"}
+_IGNORED_IN_NUMBERS = str.maketrans({",": None, " ": None, "\u00a0": None, "\u202f": None})
+
+
+@dataclass(frozen=True)
+class DataSet:
+    """A CSV file: column names, rows of cells, and each row's line in the file."""
+
+    path: Path
+    header_line: int
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    lines: tuple[int, ...]
+
+    def index(self, column: str) -> int:
+        return self.columns.index(column)
+
+    def cells(self, column: str) -> list[str]:
+        i = self.index(column)
+        return [row[i] for row in self.rows]
+
+    def numbers(self, column: str) -> list[float | None]:
+        """The column as numbers (None where a cell is empty); a located error otherwise."""
+        values: list[float | None] = []
+        for row, line in zip(self.rows, self.lines, strict=True):
+            cell = row[self.index(column)]
+            value = parse_number(cell)
+            if value is None and cell.strip():
+                raise BriefgenError(
+                    f'"{cell}" in column "{column}" is not a number; write digits such as '
+                    "12.5, 1,960 or 3%, or leave the cell empty where the value is missing",
+                    self.path,
+                    line,
+                )
+            values.append(value)
+        return values
+
+
+def parse_number(cell: str) -> float | None:
+    """`1,960`, `12.5%`, `−3` (a typographic minus) → a number; anything else → None."""
+    text = cell.strip().translate(_IGNORED_IN_NUMBERS).removesuffix("%")
+    for typographic, ascii_minus in _MINUS.items():
+        text = text.replace(typographic, ascii_minus)
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if value == value and abs(value) != float("inf") else None
+
+
+def read_data(path: Path) -> DataSet:
+    """The CSV at `path`, read once per version of the file."""
+    stat = path.stat()
+    return _read(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=64)
+def _read(path: Path, _mtime: int, size: int) -> DataSet:
+    if size > MAX_DATA_BYTES:
+        raise BriefgenError(
+            f"the data file is {size:,} bytes, over the limit of {MAX_DATA_BYTES:,}; keep only "
+            "the rows and columns the table or chart shows",
+            path,
+        )
+    text = read_text(path, "data file")
+    try:
+        records = list(_records(text))
+    except csv.Error as exc:
+        raise BriefgenError(f"not readable as CSV: {exc}", path) from None
+    if not records:
+        raise BriefgenError(
+            "the data file is empty; write a header row naming the columns, then the rows",
+            path,
+            1,
+        )
+    header_line, header = records[0]
+    columns = tuple(" ".join(name.split()) for name in header)
+    for number, name in enumerate(columns, start=1):
+        if not name:
+            raise BriefgenError(
+                f"column {number} of the header row has no name; name every column",
+                path,
+                header_line,
+            )
+    duplicated = [name for name in columns if columns.count(name) > 1]
+    if duplicated:
+        raise BriefgenError(
+            f'column "{duplicated[0]}" is named twice in the header row; give each its own name',
+            path,
+            header_line,
+        )
+    if len(columns) > MAX_COLUMNS:
+        raise BriefgenError(
+            f"the data has {len(columns)} columns, over the limit of {MAX_COLUMNS}; keep only "
+            "those the table or chart shows",
+            path,
+            header_line,
+        )
+    rows = records[1:]
+    if not rows:
+        raise BriefgenError(
+            "the data file has a header row but no data rows under it", path, header_line
+        )
+    if len(rows) > MAX_ROWS:
+        raise BriefgenError(
+            f"the data has {len(rows)} rows, over the limit of {MAX_ROWS}; a chart or table "
+            "with more does not read on paper, so summarise it (e.g. by year or by group)",
+            path,
+            rows[MAX_ROWS][0],
+        )
+    for line, cells in rows:
+        if len(cells) != len(columns):
+            raise BriefgenError(
+                f"this row has {len(cells)} cells but the header names {len(columns)} columns; "
+                "add or remove commas (quote a cell that contains a comma)",
+                path,
+                line,
+            )
+        long = next((cell for cell in cells if len(cell) > MAX_CELL_CHARS), None)
+        if long is not None:
+            raise BriefgenError(
+                f"a cell is {len(long):,} characters, over the limit of {MAX_CELL_CHARS}; "
+                "shorten it",
+                path,
+                line,
+            )
+    return DataSet(
+        path,
+        header_line,
+        columns,
+        tuple(tuple(cell.strip() for cell in cells) for _, cells in rows),
+        tuple(line for line, _ in rows),
+    )
+
+
+def _records(text: str) -> Iterator[tuple[int, list[str]]]:
+    """Non-blank CSV records with the line each starts on."""
+    reader = csv.reader(io.StringIO(text), strict=True)
+    line = 1
+    for cells in reader:
+        if any(cell.strip() for cell in cells):
+            yield line, cells
+        line = reader.line_num + 1
+
+
+# --- Checking the briefing's use of its data ------------------------------------------------
+
+
+def data_blocks(briefing: Briefing) -> list[tuple[Location, DataBlock]]:
+    blocks: list[tuple[Location, DataBlock]] = []
+    blocks += [(("figures", i), chart) for i, chart in enumerate(briefing.figures)]
+    blocks += [(("tables", i), table) for i, table in enumerate(briefing.tables)]
+    return blocks
+
+
+def check_data(
+    briefing: Briefing, loaded: LoadedYaml, folder: Path
+) -> tuple[Briefing, list[BriefgenError]]:
+    """Every table's and chart's CSV exists in the folder, reads, and has what is drawn.
+
+    Returns the briefing with each `data` made an absolute path, so rendering reads the
+    same file that was checked without knowing the folder.
+    """
+    errors: list[BriefgenError] = []
+    resolved: dict[Location, DataBlock] = {}
+    for location, block in data_blocks(briefing):
+        path_or_error = data_path(block.data, folder, loaded, (*location, "data"))
+        if isinstance(path_or_error, BriefgenError):
+            errors.append(path_or_error)
+            continue
+        try:
+            data = read_data(path_or_error)
+            if isinstance(block, Chart):
+                chart_series(block, data, loaded, location)
+            elif isinstance(block, DataTable):
+                table_columns(block, data, loaded, location)
+        except BriefgenError as exc:
+            errors.append(exc)
+            continue
+        resolved[location] = block.model_copy(update={"data": str(path_or_error)})
+    figures = [resolved.get(("figures", i), c) for i, c in enumerate(briefing.figures)]
+    tables = [resolved.get(("tables", i), t) for i, t in enumerate(briefing.tables)]
+    return briefing.model_copy(update={"figures": figures, "tables": tables}), errors
+
+
+def data_path(
+    name: str, folder: Path, loaded: LoadedYaml, location: Location
+) -> Path | BriefgenError:
+    if "\x00" in name:
+        return loaded.error(location, "the file name has a NUL character; fix it")
+    path = (folder / name).resolve()
+    if not path.is_relative_to(folder.resolve()):
+        return loaded.error(
+            location,
+            f"the data file must be inside the briefing folder; copy it into {folder.name}/ "
+            "and write its file name",
+        )
+    if not path.is_file():
+        present = sorted(p.name for p in folder.glob("*.csv"))
+        hint = did_you_mean(name, present) or (
+            f" CSV files here: {', '.join(present)}." if present else ""
+        )
+        return loaded.error(location, f'data file "{name}" not found in {folder.name}/.{hint}')
+    return path
+
+
+def _column(
+    data: DataSet, name: str, loaded: LoadedYaml, location: Location
+) -> str | BriefgenError:
+    if name in data.columns:
+        return name
+    hint = did_you_mean(name, list(data.columns))
+    return loaded.error(
+        location,
+        f'{data.path.name} has no column "{name}".{hint} Its columns: {", ".join(data.columns)}.',
+    )
+
+
+def chart_series(
+    chart: Chart, data: DataSet, loaded: LoadedYaml, location: Location
+) -> tuple[str, list[str]]:
+    """The chart's category column and value columns, every value checked to be a number."""
+    x = chart.x or data.columns[0]
+    found = _column(data, x, loaded, (*location, "x"))
+    if isinstance(found, BriefgenError):
+        raise found
+    names = chart.y or [c for c in data.columns if c != x]
+    if not names:
+        raise loaded.error(
+            (*location, "data"),
+            f"{data.path.name} has only the column {x}; a chart needs a column of numbers too",
+        )
+    for j, name in enumerate(names):
+        column = _column(data, name, loaded, (*location, "y", j) if chart.y else location)
+        if isinstance(column, BriefgenError):
+            raise column
+        data.numbers(name)  # raises at the CSV line of the first cell that is not a number
+    if len(data.rows) < MIN_CHART_ROWS:
+        raise loaded.error((*location, "data"), f"{data.path.name} has no rows to draw")
+    return x, names
+
+
+def table_columns(
+    table: DataTable, data: DataSet, loaded: LoadedYaml, location: Location
+) -> list[str]:
+    for j, name in enumerate(table.columns):
+        column = _column(data, name, loaded, (*location, "columns", j))
+        if isinstance(column, BriefgenError):
+            raise column
+    return table.columns or list(data.columns)
+
+
+@dataclass(frozen=True)
+class TableView:
+    """A `tables:` entry as the templates print it."""
+
+    columns: list[str]
+    numeric: list[bool]
+    """Columns of numbers, set right-aligned."""
+    rows: list[list[str]]
+
+
+def table_view(table: DataTable) -> TableView:
+    """The table's CSV (checked by `check_data`), its chosen columns in order."""
+    data = read_data(Path(table.data))
+    columns = table.columns or list(data.columns)
+    indices = [data.index(name) for name in columns]
+    return TableView(
+        columns,
+        [is_numeric(data, name) for name in columns],
+        [[row[i] for i in indices] for row in data.rows],
+    )
+
+
+def is_numeric(data: DataSet, column: str) -> bool:
+    """Every non-empty cell is a number: the column is set right-aligned."""
+    cells = [cell for cell in data.cells(column) if cell]
+    return bool(cells) and all(parse_number(cell) is not None for cell in cells)
+
+
+def printed_cells(data: DataSet) -> Iterator[tuple[int, str]]:
+    """Every cell that can reach the page, with its line in the file."""
+    for name in data.columns:
+        yield data.header_line, name
+    for row, line in zip(data.rows, data.lines, strict=True):
+        for cell in row:
+            yield line, cell

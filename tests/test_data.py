@@ -1,0 +1,151 @@
+"""CSV data for tables and charts: read, checked, and every problem one located line."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+from briefgen.data import MAX_ROWS, parse_number
+from briefgen.errors import BriefgenError
+from briefgen.validate import load_briefing
+from tests.conftest import run_cli
+
+FIXTURES = Path(__file__).parent / "fixtures"
+MULTISCRIPT = FIXTURES / "multiscript"
+DATA = FIXTURES / "data"
+
+BAR_CHART: dict[str, Any] = {
+    "kind": "bar",
+    "data": "poverty.csv",
+    "title": "Extreme poverty by region, 1990 and 2019",
+    "alt": "Bars show extreme poverty falling in every region between 1990 and 2019.",
+    "source": {"locator": {"page": "12"}},
+    "unit": "% of population",
+}
+LINE_CHART: dict[str, Any] = {
+    "kind": "line",
+    "data": "trend.csv",
+    "title": "World share in extreme poverty",
+    "alt": "The world share falls from 37.8% in 1990 to 8.4% in 2019.",
+    "source": {},
+    "unit": "%",
+}
+CSV_TABLE: dict[str, Any] = {
+    "data": "poverty.csv",
+    "title": "Extreme poverty by region (%)",
+    "source": {"locator": {"page": "12"}},
+}
+
+
+def briefing_with_data(folder: Path, **fields: Any) -> Path:
+    """The multiscript fixture plus the test CSVs, with `fields` set in briefing.yaml."""
+    shutil.copytree(MULTISCRIPT, folder)
+    for csv in DATA.glob("*.csv"):
+        shutil.copy(csv, folder)
+    yaml = YAML()
+    path = folder / "briefing.yaml"
+    data = yaml.load(path.read_text(encoding="utf-8"))
+    data.update(fields)
+    with path.open("w", encoding="utf-8") as stream:
+        yaml.dump(data, stream)
+    return folder
+
+
+def line_of(path: Path, needle: str) -> int:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next(number for number, line in enumerate(lines, start=1) if needle in line)
+
+
+def problem(folder: Path) -> str:
+    with pytest.raises(BriefgenError) as caught:
+        load_briefing(folder)
+    return str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("cell", "value"),
+    [("1,960", 1960.0), ("12.5%", 12.5), ("\u22123", -3.0), (" 7 ", 7.0), ("", None)],
+)
+def test_numbers_are_read_as_printed(cell: str, value: float | None) -> None:
+    assert parse_number(cell) == value
+
+
+@pytest.mark.parametrize("cell", ["n/a", "about 5", "nan", "inf", "1.2.3"])
+def test_words_are_not_numbers(cell: str) -> None:
+    assert parse_number(cell) is None
+
+
+def test_valid_charts_and_tables_pass_and_point_at_their_files(tmp_path: Path) -> None:
+    folder = briefing_with_data(tmp_path / "b", figures=[BAR_CHART, LINE_CHART], tables=[CSV_TABLE])
+    briefing, _ = load_briefing(folder)
+    assert Path(briefing.figures[0].data) == (folder / "poverty.csv").resolve()
+    assert Path(briefing.tables[0].data).is_absolute()
+
+
+def test_a_missing_csv_is_located_at_its_data_key(tmp_path: Path) -> None:
+    folder = briefing_with_data(tmp_path / "b", figures=[{**BAR_CHART, "data": "povrty.csv"}])
+    message = problem(folder)
+    line = line_of(folder / "briefing.yaml", "data: povrty.csv")
+    assert f"briefing.yaml:{line}:" in message
+    assert 'data file "povrty.csv" not found' in message and 'Did you mean "poverty.csv"' in message
+
+
+def test_a_chart_without_alt_text_is_refused(tmp_path: Path) -> None:
+    chart = {k: v for k, v in BAR_CHART.items() if k != "alt"}
+    folder = briefing_with_data(tmp_path / "b", figures=[chart])
+    assert '"alt" is required' in problem(folder)
+
+
+def test_a_missing_column_is_located_at_the_name(tmp_path: Path) -> None:
+    folder = briefing_with_data(tmp_path / "b", figures=[{**BAR_CHART, "y": ["1990", "2091"]}])
+    message = problem(folder)
+    assert 'poverty.csv has no column "2091". Did you mean "2019"?' in message
+    line = line_of(folder / "briefing.yaml", "'2091'")
+    assert f"briefing.yaml:{line}:" in message
+
+
+def test_a_word_among_the_numbers_is_located_in_the_csv(tmp_path: Path) -> None:
+    folder = briefing_with_data(tmp_path / "b", figures=[BAR_CHART])
+    csv = folder / "poverty.csv"
+    csv.write_text(csv.read_text().replace("49.1", "n/a"), encoding="utf-8")
+    message = problem(folder)
+    assert f"poverty.csv:{line_of(csv, 'n/a')}: " in message
+    assert '"n/a" in column "1990" is not a number' in message
+
+
+@pytest.mark.parametrize(
+    ("content", "line", "expected"),
+    [
+        ("", 1, "the data file is empty"),
+        ("Region,1990\n", 1, "no data rows"),
+        ("Region,1990\nA,1\nB,2,3\n", 3, "this row has 3 cells but the header names 2"),
+        ("Region,,x\nA,1,2\n", 1, "column 2 of the header row has no name"),
+        ("Region,a,a\nA,1,2\n", 1, 'column "a" is named twice'),
+        ('Region,1990\n"A,1\n', None, "not readable as CSV"),
+        ("x,y\n" + "a,1\n" * (MAX_ROWS + 5), MAX_ROWS + 2, f"over the limit of {MAX_ROWS}"),
+    ],
+)
+def test_a_malformed_csv_gives_one_located_line(
+    tmp_path: Path, content: str, line: int | None, expected: str
+) -> None:
+    folder = briefing_with_data(tmp_path / "b", tables=[CSV_TABLE])
+    (folder / "poverty.csv").write_text(content, encoding="utf-8")
+    message = problem(folder)
+    assert len(message.splitlines()) == 1, message
+    assert expected in message
+    where = f"poverty.csv:{line}: " if line else "poverty.csv: "
+    assert where in message, message
+
+
+def test_check_reports_a_bad_csv_without_a_traceback(tmp_path: Path) -> None:
+    folder = briefing_with_data(tmp_path / "b", figures=[LINE_CHART])
+    csv = folder / "trend.csv"
+    csv.write_text(csv.read_text().replace("29.1", "twenty-nine"), encoding="utf-8")
+    result = run_cli("check", str(folder))
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert f"trend.csv:{line_of(csv, 'twenty-nine')}: " in result.output
