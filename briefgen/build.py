@@ -1,27 +1,34 @@
-"""The pipeline for one briefing and one audience: load → validate → render_html → typeset."""
+"""The pipeline for one briefing × audience: load → validate → render_html → typeset.
+
+One path for every command. `prepare` loads and checks what can be checked before any
+layout (briefings, audiences, glyphs, templates, and with --strict the stylesheets);
+`make_document` renders, lays out, fits and makes the PDF in memory, and
+`check_document` does the same short of layout. `briefgen build` writes what
+`make_document` makes, `briefgen check` stops before writing, and `watch` previews
+the HTML of `document_html`. The batch around them is in `batch.py`.
+"""
 
 from __future__ import annotations
 
-import gc
-import multiprocessing
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+import traceback
+from collections.abc import Callable, Generator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from briefgen.audience import Audience, load_audience
 from briefgen.documents import DOCUMENT_KINDS, DocumentKind
-from briefgen.errors import BriefgenError, CommandLineError
-from briefgen.fit import DoesNotFit, Fitted, fit_to_one_page
+from briefgen.errors import BriefgenError, CommandLineError, display_path
+from briefgen.fit import DoesNotFit, fit_to_one_page
 from briefgen.fonts import font_face_css, svg_font_family
 from briefgen.glyphs import check_audience_glyphs, check_briefing_glyphs
-from briefgen.incremental import Job
+from briefgen.incremental import MANIFEST_NAME, Job, Manifest, Record
 from briefgen.load import LoadedYaml, Location, strings_in
-from briefgen.output import write_atomically
+from briefgen.output import replace_set
 from briefgen.paths import audience_folder
 from briefgen.render_html import (
-    Fit,
     TemplateRenderer,
     droppable_items,
     expected_brief_text,
@@ -30,10 +37,28 @@ from briefgen.render_html import (
 from briefgen.schema import Briefing
 from briefgen.stamp import Stamps, stamp_document
 from briefgen.summary import DocumentResult
-from briefgen.typeset import LaidOut, lay_out, pdf_bytes, warm_up
-from briefgen.validate import load_briefing
+from briefgen.typeset import (
+    LaidOut,
+    ResourceLog,
+    fetch_resources,
+    lay_out,
+    pdf_bytes,
+    shorten,
+    stylesheet_warnings,
+    warm_up,
+)
+from briefgen.validate import ContentErrors, load_briefing
+from briefgen.workers import run_in_pool
 
-__all__ = ["BuildOptions", "DocumentResult", "build_briefing", "build_document", "run_jobs"]
+__all__ = [
+    "BuildOptions",
+    "DocumentResult",
+    "MadeDocument",
+    "build_briefing",
+    "check_document",
+    "make_document",
+    "prepare",
+]
 
 
 @dataclass(frozen=True)
@@ -56,57 +81,173 @@ class Inputs:
     renderer: TemplateRenderer
 
 
-def load_briefings(
-    folders: list[Path], known_audiences: list[str], templates: Path
-) -> dict[Path, tuple[Briefing, LoadedYaml]]:
-    """Each briefing validated and its glyphs checked."""
-    checked = {}
-    for folder in folders:
-        briefing, loaded = load_briefing(folder, known_audiences)
-        check_briefing_glyphs(loaded, templates)
-        checked[folder] = (briefing, loaded)
-    return checked
+# --- Before layout: everything `check` and `build` both check --------------------------
 
 
-def make_renderer(audience: Audience, templates: Path) -> TemplateRenderer:
-    """The audience's template renderer, its labels' glyphs checked and templates compiled."""
+@dataclass(frozen=True)
+class Problem:
+    """An error found while preparing, and the documents it stops."""
+
+    error: BriefgenError
+    folder: Path | None = None
+    """The briefing at fault, or None when it is the audience's (every briefing stops)."""
+    audience: str | None = None
+    """The audience at fault, or None when it is the briefing's (every audience stops)."""
+
+    def stops(self, folder: Path, audience: str) -> bool:
+        return (self.folder is None or self.folder == folder) and (
+            self.audience is None or self.audience == audience
+        )
+
+
+@dataclass
+class Prepared:
+    """Checked inputs for every briefing × audience that passed, and the problems found."""
+
+    inputs: dict[tuple[Path, str], Inputs] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def problem_for(self, folder: Path, audience: str) -> Problem | None:
+        return next((p for p in self.problems if p.stops(folder, audience)), None)
+
+
+def prepare_briefing(
+    folder: Path, known_audiences: list[str], templates: Path
+) -> tuple[Briefing, LoadedYaml]:
+    """The briefing validated (schema, sources, images, audience names) and its glyphs checked."""
+    briefing, loaded = load_briefing(folder, known_audiences)
+    check_briefing_glyphs(loaded, templates)
+    return briefing, loaded
+
+
+def prepare_audience(audience: Audience, templates: Path, strict: bool) -> TemplateRenderer:
+    """The audience's renderer: its labels' glyphs checked, every template compiled and,
+    with `strict`, its stylesheets parsed without a warning."""
     check_audience_glyphs(audience, templates)
     renderer = TemplateRenderer(audience)
     renderer.compile()
+    if strict:
+        check_stylesheets(renderer, templates)
     return renderer
 
 
-def build_briefing(
-    folder: Path, audience: Audience, options: BuildOptions, known_audiences: list[str]
-) -> list[DocumentResult]:
-    """Build brief and handout of one briefing for one audience; returns what was written."""
-    briefing, loaded = load_briefings([folder], known_audiences, options.templates)[folder]
-    inputs = Inputs(folder, briefing, loaded, audience, make_renderer(audience, options.templates))
-    return [build_document(inputs, kind, options) for kind in DOCUMENT_KINDS]
+def prepare(
+    templates: Path,
+    folders: Sequence[Path],
+    audiences: Sequence[str],
+    known_audiences: list[str],
+    strict: bool = False,
+) -> Prepared:
+    """Load and check every briefing and audience, collecting every problem.
+
+    An unknown audience is a usage error and stops everything; anything else wrong
+    stops only the documents that depend on it.
+    """
+    prepared = Prepared()
+    renderers: dict[str, tuple[Audience, TemplateRenderer]] = {}
+    for name in audiences:
+        try:
+            audience = load_audience(templates, name)
+            renderers[name] = (audience, prepare_audience(audience, templates, strict))
+        except CommandLineError:
+            raise
+        except BriefgenError as exc:
+            prepared.problems.append(Problem(exc, audience=name))
+    for folder in folders:
+        try:
+            briefing, loaded = prepare_briefing(folder, known_audiences, templates)
+        except BriefgenError as exc:
+            prepared.problems.append(Problem(exc, folder=folder))
+            continue
+        for name, (audience, renderer) in renderers.items():
+            prepared.inputs[folder, name] = Inputs(folder, briefing, loaded, audience, renderer)
+    return prepared
 
 
-def build_document(inputs: Inputs, kind: DocumentKind, options: BuildOptions) -> DocumentResult:
-    """Build one document; brief and handout are independent so they can run in parallel."""
-    started = time.perf_counter()
-    folder, briefing, loaded = inputs.folder, inputs.briefing, inputs.loaded
-    audience, renderer = inputs.audience, inputs.renderer
-    target = options.out / folder.name / audience.name
-    allowed = [options.templates, folder]
-    svg_fonts = svg_font_family(audience.config.fonts.headings, options.templates)
-
-    def lay_out_here(html: str) -> LaidOut:
-        return lay_out(html, folder, allowed, audience.config.pdf_standards, svg_fonts)
-
-    if kind == "handout":
-        html = renderer.render("handout", briefing)
-        handout = Fitted(lay_out_here(html), html, Fit(audience.config.brief.body_size_pt), [])
-        return emit(
-            folder.name, audience.name, "handout", handout, target, loaded, options, started
+def check_stylesheets(renderer: TemplateRenderer, templates: Path) -> None:
+    """--strict: a stylesheet WeasyPrint would ignore part of is an error at its line."""
+    urls = dict.fromkeys(url for kind in DOCUMENT_KINDS for url in renderer.stylesheets(kind))
+    warnings = stylesheet_warnings(list(urls), [templates])
+    if warnings:
+        raise ContentErrors(
+            [
+                BriefgenError(
+                    f"--strict: WeasyPrint {message}; fix the stylesheet, or build without "
+                    "--strict",
+                    path,
+                    line,
+                    column,
+                )
+                for path, line, column, message in warnings
+            ]
         )
 
+
+# --- One document ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MadeDocument:
+    """One document made in memory and checked, ready to write."""
+
+    kind: DocumentKind
+    html: str
+    pdf: bytes
+    pages: int
+    seconds: float
+    fitted: str = ""
+    """The fit ladder's steps, for the summary table; always empty for handouts."""
+
+
+def document_html(inputs: Inputs, kind: DocumentKind) -> str:
+    """The document's HTML at its natural size, as the first layout of a build sees it."""
+    return inputs.renderer.render(kind, inputs.briefing)
+
+
+def allowed_roots(inputs: Inputs, options: BuildOptions) -> list[Path]:
+    return [options.templates, inputs.folder]
+
+
+def check_document(inputs: Inputs, kind: DocumentKind, options: BuildOptions) -> None:
+    """Everything `make_document` checks short of layout: the templates run on this
+    briefing, and the fetcher allows every resource the HTML asks for."""
+    html = document_html(inputs, kind)
+    log = fetch_resources(html, inputs.folder, allowed_roots(inputs, options))
+    raise_refusals(log, inputs, kind, options)
+
+
+def make_document(inputs: Inputs, kind: DocumentKind, options: BuildOptions) -> MadeDocument:
+    """Render, lay out (the brief through the fit ladder) and make the PDF; nothing is
+    written. Raises `BriefgenError` for anything the engine refused or, with --strict,
+    warned about."""
+    started = time.perf_counter()
+    roots = allowed_roots(inputs, options)
+    config = inputs.audience.config
+    svg_fonts = svg_font_family(config.fonts.headings, options.templates)
+
+    def lay_out_here(html: str) -> LaidOut:
+        return lay_out(html, inputs.folder, roots, config.pdf_standards, svg_fonts)
+
+    steps = ""
+    if kind == "handout":
+        html = document_html(inputs, kind)
+        laid_out = lay_out_here(html)
+    else:
+        laid_out, html, steps = fit_brief(inputs, lay_out_here)
+    # Writing the PDF fetches attachments and may warn too, so it comes before the checks.
+    data = pdf_bytes(laid_out, html)
+    if options.stamps is not None and options.stamps.active:
+        data = stamp_document(data, inputs.audience, options.templates, options.stamps)
+    raise_refusals(laid_out.log, inputs, kind, options)
+    return MadeDocument(kind, html, data, laid_out.pages, time.perf_counter() - started, steps)
+
+
+def fit_brief(inputs: Inputs, lay_out_here: Callable[[str], LaidOut]) -> tuple[LaidOut, str, str]:
+    """The brief on one page: its layout, HTML and the fit steps taken (see fit.py)."""
+    audience, renderer, loaded = inputs.audience, inputs.renderer, inputs.loaded
     settings = audience.config.brief
     # Item ids such as `key_facts.4` count within what this audience is shown.
-    shown = for_audience(briefing, audience.name)
+    shown = for_audience(inputs.briefing, audience.name)
     try:
         fitted = fit_to_one_page(
             render=lambda fit: renderer.render("brief", shown, fit),
@@ -119,157 +260,50 @@ def build_document(inputs: Inputs, kind: DocumentKind, options: BuildOptions) ->
         )
     except DoesNotFit as exc:
         raise BriefgenError(f"[{audience.name}] {exc.message}", loaded.path, 1, 1) from None
-    return emit(folder.name, audience.name, "brief", fitted, target, loaded, options, started)
+    return fitted.laid_out, fitted.html, fitted.describe()
 
 
-# What forked workers inherit: set in the parent just before the pool starts, so the
-# briefings are read and the templates compiled once, not once per document.
-_shared: dict[str, Any] = {}
-
-
-def _run_job(index: int) -> tuple[int, DocumentResult | None, tuple[Any, ...] | None]:
-    """Build job `index` in a worker; user errors come back as data, since they do not pickle."""
-    job: Job = _shared["jobs"][index]
-    try:
-        output = build_document(
-            _shared["inputs"][job.folder, job.audience],
-            job.kind,
-            _shared["options"],
-        )
-    except BriefgenError as exc:
-        return (
-            index,
-            None,
-            (exc.message, exc.path, exc.line, exc.column, exc.exit_code),
-        )
-    return index, output, None
-
-
-def run_jobs(
-    jobs: list[Job],
-    audiences: dict[str, Audience],
-    options: BuildOptions,
-    known: list[str],
-    workers: int,
-    on_done: Callable[[Job, DocumentResult], None],
-) -> list[DocumentResult]:
-    """Build `jobs`, in a fork pool when there is more than one job and core.
-
-    WeasyPrint is imported, the fonts loaded, the briefings read and the templates
-    compiled in the parent before forking, so all of that is paid once and shared
-    copy-on-write. Briefs, laid out several times by the fit ladder, start first.
-    """
-    # Imported and given the shipped fonts once, inherited by every worker.
-    warm_up(font_face_css(options.templates), [options.templates])
-
-    order = sorted(range(len(jobs)), key=lambda i: jobs[i].kind != "brief")
-    outputs: list[DocumentResult | None] = [None] * len(jobs)
-    try:
-        briefings = load_briefings(sorted({job.folder for job in jobs}), known, options.templates)
-        renderers = {
-            name: make_renderer(audiences[name], options.templates)
-            for name in sorted({job.audience for job in jobs})
-        }
-        inputs = {
-            (job.folder, job.audience): Inputs(
-                job.folder, *briefings[job.folder], audiences[job.audience], renderers[job.audience]
-            )
-            for job in jobs
-        }
-        _shared.update(jobs=jobs, inputs=inputs, options=options)
-        for index, output, error in _results(order, workers):
-            if error is not None:
-                message, path, line, column, code = error
-                kind = CommandLineError if code == CommandLineError.exit_code else BriefgenError
-                raise kind(message, path, line, column)
-            assert output is not None
-            outputs[index] = output
-            on_done(jobs[index], output)
-    finally:
-        _shared.clear()
-    return [o for o in outputs if o is not None]
-
-
-def _quiet_collector() -> None:
-    gc.set_threshold(50_000, 20, 20)
-
-
-def _results(
-    order: list[int], workers: int
-) -> Iterator[tuple[int, DocumentResult | None, tuple[Any, ...] | None]]:
-    workers = min(workers, len(order))
-    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        yield from map(_run_job, order)
-        return
-    # Frozen objects are never scanned by the collector, so the workers do not copy the
-    # parent's memory page by page; layouts allocate a lot, so collect less often.
-    gc.freeze()
-    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_quiet_collector)
-    try:
-        yield from pool.imap_unordered(_run_job, order)
-        pool.close()
-    finally:
-        pool.terminate()
-        pool.join()
-        gc.unfreeze()
-
-
-def emit(
-    slug: str,
-    audience: str,
-    kind: DocumentKind,
-    fitted: Fitted,
-    target: Path,
-    loaded: LoadedYaml,
-    options: BuildOptions,
-    started: float,
-) -> DocumentResult:
-    """Make the PDF, check everything the engine refused or warned about, then write.
-
-    The PDF is generated before the checks because writing it fetches attachments and
-    may warn too; nothing is written unless both files can be, HTML and PDF together.
-    """
-    data = pdf_bytes(fitted.laid_out, fitted.html)
-    if options.stamps is not None and options.stamps.active:
-        data = stamp_document(
-            data, load_audience(options.templates, audience), options.templates, options.stamps
-        )
-    log = fitted.laid_out.log
+def raise_refusals(
+    log: ResourceLog, inputs: Inputs, kind: DocumentKind, options: BuildOptions
+) -> None:
+    """A refused resource is an error at the field that asked for it, or, when no field
+    did, the audience's; with --strict, so is any WeasyPrint warning."""
+    name = inputs.audience.name
     for url in log.refused:
         reason = log.reasons.get(url, "not allowed")
-        location = field_mentioning(loaded.data, url)
+        location = field_mentioning(inputs.loaded.data, url)
+        for config in reversed(inputs.audience.config_files):
+            found = field_mentioning(config.data, url) if location is None else None
+            if found is not None:
+                raise config.error(
+                    found,
+                    f"{'.'.join(map(str, found))}: {shown_url(url)} was refused ({reason}); "
+                    "an audience may use files in its own folder only",
+                )
         if location is None:
-            # Not from the content, so from a template or stylesheet of this audience.
             raise BriefgenError(
-                f"[{audience}/{kind}] a template or stylesheet asked for {url[:80]}, which was "
+                f"[{name}/{kind}] a template or stylesheet asked for {url[:80]}, which was "
                 f"refused ({reason}); templates may use files under templates/ only",
-                audience_folder(options.templates, audience),
+                audience_folder(options.templates, name),
             )
-        raise loaded.error(
+        raise inputs.loaded.error(
             location,
             f"{'.'.join(map(str, location))}: resource {url[:80]} refused ({reason}); use a "
             "file inside the briefing folder",
         )
     if options.strict and log.warnings:
         raise BriefgenError(
-            f"[{audience}/{kind}] --strict: WeasyPrint warned: {log.warnings[0]}; fix the "
+            f"[{name}/{kind}] --strict: WeasyPrint warned: {log.warnings[0]}; fix the "
             "stylesheet or resource it names, or build without --strict",
-            loaded.path,
+            inputs.loaded.path,
         )
-    pdf_path = target / f"{kind}.pdf"
-    write_atomically(target / f"{kind}.html", fitted.html.encode("utf-8"))
-    write_atomically(pdf_path, data)
-    size = len(data)
-    return DocumentResult(
-        slug,
-        audience,
-        kind,
-        pdf_path,
-        fitted.laid_out.pages,
-        size,
-        time.perf_counter() - started,
-        fitted.describe(),
-    )
+
+
+def shown_url(url: str) -> str:
+    """A file URL as a path (relative when inside the working folder), others shortened."""
+    if url.startswith("file:"):
+        return display_path(Path(unquote(urlsplit(url).path)))
+    return shorten(url)
 
 
 def field_mentioning(data: Any, needle: str) -> Location | None:
@@ -296,3 +330,120 @@ def describe_item(briefing: Briefing, item: str) -> str:
     if len(parts) == 2:
         return f"argument point {int(parts[1]) + 1}"
     return f"argument point {int(parts[1]) + 1}.{int(parts[3]) + 1}"
+
+
+# --- Many documents, in worker processes ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkOrder:
+    """Everything the workers need, handed to them once when the pool starts."""
+
+    jobs: tuple[Job, ...]
+    inputs: Mapping[tuple[Path, str], Inputs]
+    options: BuildOptions
+    lay_out: bool = True
+    """False for `check` without --render: stop before layout."""
+    debug: bool = False
+
+
+@dataclass(frozen=True)
+class Done:
+    index: int
+    document: MadeDocument | None
+    """None when the order was to check, not to make."""
+
+
+@dataclass(frozen=True)
+class Failed:
+    index: int
+    message: str
+    """The located error line(s) to print."""
+    traceback: str | None = None
+    """The worker's traceback: always for a bug, with --debug for a user error."""
+    bug: bool = False
+
+
+JobOutcome = Done | Failed
+
+
+def do_job(order: WorkOrder, index: int) -> JobOutcome:
+    """Make (or check) one document; every failure comes back as a `Failed` value."""
+    job = order.jobs[index]
+    inputs = order.inputs[job.folder, job.audience]
+    try:
+        if not order.lay_out:
+            check_document(inputs, job.kind, order.options)
+            return Done(index, None)
+        return Done(index, make_document(inputs, job.kind, order.options))
+    except BriefgenError as exc:
+        return Failed(index, str(exc), traceback.format_exc() if order.debug else None)
+    except Exception as exc:
+        message = f"{job.key}: internal error: {type(exc).__name__}: {exc}"
+        return Failed(index, " ".join(message.split())[:300], traceback.format_exc(), bug=True)
+
+
+def run_jobs(
+    order: WorkOrder, indices: list[int], workers: int
+) -> Generator[JobOutcome, None, None]:
+    """Every job of `indices`, in forked workers, outcomes in the order they finish.
+
+    WeasyPrint is imported and the shipped fonts loaded in the parent first, so every
+    worker inherits them instead of loading its own.
+    """
+    if order.lay_out and indices:
+        warm_up(font_face_css(order.options.templates), [order.options.templates])
+    return run_in_pool(do_job, order, indices, workers)
+
+
+# --- One briefing × audience, written (tests and scripts) ---------------------------------
+
+
+def build_briefing(
+    folder: Path, audience: Audience, options: BuildOptions, known_audiences: list[str]
+) -> list[DocumentResult]:
+    """Build brief and handout of one briefing for one audience and write them as a set.
+
+    Raises the first error; nothing is written unless both documents could be made.
+    """
+    briefing, loaded = prepare_briefing(folder, known_audiences, options.templates)
+    renderer = prepare_audience(audience, options.templates, options.strict)
+    inputs = Inputs(folder, briefing, loaded, audience, renderer)
+    made = [make_document(inputs, kind, options) for kind in DOCUMENT_KINDS]
+    return write_set(folder, audience.name, made, Manifest(options.out), inputs_hash="")
+
+
+def write_set(
+    folder: Path,
+    audience: str,
+    made: list[MadeDocument],
+    manifest: Manifest,
+    inputs_hash: str,
+) -> list[DocumentResult]:
+    """Replace the documents of one briefing × audience and their record, in one step."""
+    slug = folder.name
+    target = manifest.folder(slug, audience)
+    records = {
+        doc.kind: Record(inputs_hash, doc.pages, len(doc.pdf), round(doc.seconds, 3), doc.fitted)
+        for doc in made
+    }
+    files: dict[str, bytes] = {}
+    for doc in made:
+        files[f"{doc.kind}.html"] = doc.html.encode("utf-8")
+        files[f"{doc.kind}.pdf"] = doc.pdf
+    files[MANIFEST_NAME] = manifest.updated(slug, audience, records)
+    replace_set(target, files)
+    manifest.remember(slug, audience, records)
+    return [
+        DocumentResult(
+            slug,
+            audience,
+            doc.kind,
+            target / f"{doc.kind}.pdf",
+            doc.pages,
+            len(doc.pdf),
+            doc.seconds,
+            doc.fitted,
+        )
+        for doc in made
+    ]

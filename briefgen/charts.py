@@ -90,7 +90,9 @@ def draw(chart: Chart, data: DataSet, width_mm: float, style: ChartStyle, templa
         "axes.unicode_minus": True,
     }
     with mpl.rc_context(settings):  # type: ignore[arg-type]
-        figure = _figure(width_mm, len(categories), chart.kind, categories)
+        columns = legend_columns(list(series), width_mm)
+        legend_rows = -(-len(series) // columns) if len(series) > 1 else 0
+        figure = _figure(width_mm, len(categories), chart.kind, categories, legend_rows)
         axes = figure.add_subplot()
         if chart.kind == "bar":
             _bars(axes, categories, series, style)
@@ -105,7 +107,7 @@ def draw(chart: Chart, data: DataSet, width_mm: float, style: ChartStyle, templa
                 frameon=False,
                 loc="lower left",
                 bbox_to_anchor=(0, 1.0),
-                ncols=len(series),
+                ncols=columns,
                 handlelength=2.4,
                 borderaxespad=0.2,
             )
@@ -113,6 +115,27 @@ def draw(chart: Chart, data: DataSet, width_mm: float, style: ChartStyle, templa
         out = io.BytesIO()
         figure.savefig(out, format="svg", metadata={"Date": None, "Creator": None})
     return out.getvalue()
+
+
+LEGEND_CHAR_MM = 1.6
+"""A generous average advance of the legend's type, in mm; plus the key, per entry."""
+LEGEND_KEY_MM = 11.0
+LEGEND_ROW_MM = 4.2
+"""Height each legend row adds above the plot, so the plot keeps its proportions."""
+
+
+def legend_columns(names: list[str], width_mm: float) -> int:
+    """As many legend columns as fit over the plot (about 80% of the chart), at least one.
+
+    matplotlib fills the columns top to bottom, so each is as wide as its longest name.
+    """
+    for columns in range(len(names), 1, -1):
+        per_column = -(-len(names) // columns)
+        chunks = [names[i : i + per_column] for i in range(0, len(names), per_column)]
+        width = sum(max(len(n) for n in chunk) * LEGEND_CHAR_MM + LEGEND_KEY_MM for chunk in chunks)
+        if width <= width_mm * 0.8:
+            return columns
+    return 1
 
 
 def register_fonts(templates: Path, family: str) -> list[str]:
@@ -143,11 +166,11 @@ def _horizontal(kind: str, categories: list[str]) -> bool:
     return kind == "bar" and max(len(c) for c in categories) > HORIZONTAL_LABEL_CHARS
 
 
-def _figure(width_mm: float, count: int, kind: str, categories: list[str]) -> Any:
+def _figure(width_mm: float, count: int, kind: str, categories: list[str], legend_rows: int) -> Any:
     from matplotlib.figure import Figure
 
     width = width_mm / MM_PER_INCH
-    height = width * ASPECT
+    height = width * ASPECT + legend_rows * LEGEND_ROW_MM / MM_PER_INCH
     if _horizontal(kind, categories):
         height = max(height * 0.6, (count * 0.2 + 0.45))  # one line per bar
     return Figure(figsize=(width, height))

@@ -8,20 +8,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from briefgen.errors import CommandLineError, Interrupted, display_path
-from briefgen.paths import (
-    AUDIENCES_FOLDER,
-    BRIEFING_FILE,
-    NAME_RULE,
-    audience_folder,
-    audience_names,
-    find_briefings,
-    is_name,
-)
+from briefgen.batch import audience_list, run_build, run_check
+from briefgen.documents import DOCUMENT_KINDS, DocumentKind
+from briefgen.errors import BriefgenError, CommandLineError, Interrupted, display_path
+from briefgen.paths import BRIEFING_FILE, NAME_RULE, audience_folder, is_name
 from briefgen.summary import DocumentResult, summary_table
 
 if TYPE_CHECKING:
-    from briefgen.incremental import Job
     from briefgen.stamp import Stamps
 
 # The rendering stack (pydantic models, Jinja, WeasyPrint) is imported inside the
@@ -58,24 +51,21 @@ class BriefgenGroup(click.Group):
     show_default=True,
     help="Where briefing folders live when no PATH is given.",
 )
+@click.option("--debug", is_flag=True, help="Print the traceback of a failed document.")
 @click.pass_context
-def cli(ctx: click.Context, templates: Path, content: Path) -> None:
+def cli(ctx: click.Context, templates: Path, content: Path, debug: bool) -> None:
     """Printable policy briefs and handouts from content/<slug>/briefing.yaml."""
-    ctx.obj = {"templates": templates, "content": content}
+    ctx.obj = {"templates": templates, "content": content, "debug": debug}
 
 
-def _audiences(ctx: click.Context) -> list[str]:
-    return _audience_list(ctx.obj["templates"])
-
-
-def _audience_list(templates: Path) -> list[str]:
-    names = audience_names(templates)
-    if not names:
-        raise CommandLineError(
-            f"no audiences in {display_path(templates / AUDIENCES_FOLDER)}; run from the project "
-            "folder or pass --templates"
-        )
-    return names
+jobs_option = click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Parallel workers. Default: one per core.",
+)
+strict_option = click.option("--strict", is_flag=True, help="Fail on any WeasyPrint warning.")
 
 
 @cli.command()
@@ -89,17 +79,17 @@ def _audience_list(templates: Path) -> list[str]:
     help="Build only this audience (repeatable). Default: every audience.",
 )
 @click.option(
+    "--only",
+    type=click.Choice(DOCUMENT_KINDS),
+    default=None,
+    help="Build only briefs or only handouts.",
+)
+@click.option(
     "--out", type=click.Path(path_type=Path, file_okay=False), default="build", show_default=True
 )
-@click.option("--strict", is_flag=True, help="Fail on any WeasyPrint warning.")
+@strict_option
 @click.option("--force", is_flag=True, help="Rebuild even outputs whose inputs have not changed.")
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Parallel workers. Default: one per core.",
-)
+@jobs_option
 @click.option("--draft", is_flag=True, help="Print a DRAFT watermark on every page.")
 @click.option("--embargo", metavar='"YYYY-MM-DD HH:MM"', help="Print an embargo on every page.")
 @click.option(
@@ -110,6 +100,7 @@ def build(
     ctx: click.Context,
     paths: tuple[Path, ...],
     audiences: tuple[str, ...],
+    only: DocumentKind | None,
     out: Path,
     strict: bool,
     force: bool,
@@ -120,90 +111,29 @@ def build(
 ) -> None:
     """Build brief.pdf and handout.pdf for each briefing and audience.
 
-    Outputs whose inputs are unchanged since the last build are skipped
-    (see build/.briefgen-manifest.json); --force rebuilds them anyway.
+    Outputs whose inputs are unchanged since the last build are skipped (each output
+    folder records what it was built from); --force rebuilds them anyway. A document
+    that cannot be built is listed with its reason while the rest build; the command
+    then exits 1. The documents of one briefing and audience are replaced together.
     """
-    outputs = run_build(
+    results = run_build(
         ctx.obj["templates"],
         ctx.obj["content"],
         list(paths),
         list(audiences),
         out,
+        kinds=(only,) if only else DOCUMENT_KINDS,
         strict=strict,
         force=force,
         workers=jobs,
+        debug=ctx.obj["debug"],
         stamps=_stamps(ctx, draft, embargo, version_line)
         if draft or embargo or version_line
         else None,
     )
-    click.echo(summary_table(outputs))
-
-
-def _stamps(ctx: click.Context, draft: bool, embargo: str | None, version_line: bool) -> Stamps:
-    from briefgen.stamp import Stamps, build_version, parse_embargo
-
-    root = Path(ctx.obj["templates"]).resolve().parent
-    return Stamps(
-        draft=draft,
-        embargo=parse_embargo(embargo) if embargo else None,
-        version=build_version(root, None) if version_line else None,
-    )
-
-
-def run_build(
-    templates: Path,
-    content: Path,
-    paths: list[Path],
-    audiences: list[str],
-    out: Path,
-    strict: bool = False,
-    force: bool = False,
-    workers: int | None = None,
-    progress: bool = True,
-    stamps: Stamps | None = None,
-) -> list[DocumentResult]:
-    """Plan with the manifest, build what is stale in parallel, and record the results."""
-    from briefgen.incremental import Manifest, default_workers, plan
-
-    known = _audience_list(templates)
-    names = list(dict.fromkeys(audiences)) or known  # `-a press -a press` builds once
-    if any(name not in known for name in names):
-        from briefgen.audience import load_audience
-
-        for name in names:
-            load_audience(templates, name)  # raises the "unknown audience" message
-    folders = find_briefings(paths, content)
-    manifest = Manifest(out)
-    variant = stamps.key() if stamps is not None and stamps.active else ""
-    stale, fresh = plan(folders, templates, names, manifest, force, variant)
-    if not stale:
-        return fresh
-    from briefgen.audience import load_audience
-    from briefgen.build import BuildOptions, run_jobs
-
-    loaded = {name: load_audience(templates, name) for name in sorted({j.audience for j in stale})}
-    options = BuildOptions(out=out, templates=templates, strict=strict, stamps=stamps)
-    count = workers or default_workers()
-    if progress:
-        click.echo(
-            f"building {len(stale)} document(s) with {min(count, len(stale))} worker(s)"
-            + (f"; {len(fresh)} up to date" if fresh else ""),
-            err=True,
-        )
-    done = 0
-
-    def on_done(job: Job, output: DocumentResult) -> None:
-        nonlocal done
-        done += 1
-        manifest.record(job, output)
-        if progress:
-            click.echo(f"[{done}/{len(stale)}] {job.key} {output.seconds:.1f} s", err=True)
-
-    try:
-        built = run_jobs(stale, loaded, options, known, count, on_done)
-    finally:
-        manifest.save()
-    return sorted(fresh + built, key=lambda o: (o.slug, o.audience, o.kind))
+    click.echo(summary_table(results))
+    if any(result.failed for result in results):
+        ctx.exit(1)
 
 
 @cli.command()
@@ -249,12 +179,32 @@ def pack(
         ctx.obj["content"],
         out,
         PackOptions(copies, recipients, stamps, booklet),
-        lambda folders, audience: run_build(
-            ctx.obj["templates"], ctx.obj["content"], folders, [audience], out, strict, force
+        lambda folders, audience: built_for_pack(
+            run_build(
+                ctx.obj["templates"],
+                ctx.obj["content"],
+                folders,
+                [audience],
+                out,
+                strict=strict,
+                force=force,
+                debug=ctx.obj["debug"],
+            )
         ),
     )
     for path in written:
         click.echo(f"wrote {display_path(path)}")
+
+
+def _stamps(ctx: click.Context, draft: bool, embargo: str | None, version_line: bool) -> Stamps:
+    from briefgen.stamp import Stamps, build_version, parse_embargo
+
+    root = Path(ctx.obj["templates"]).resolve().parent
+    return Stamps(
+        draft=draft,
+        embargo=parse_embargo(embargo) if embargo else None,
+        version=build_version(root, None) if version_line else None,
+    )
 
 
 @cli.command("booklet")
@@ -272,23 +222,46 @@ def booklet_command(pdf: Path, out: Path | None) -> None:
     click.echo(f"wrote {display_path(impose_file(pdf, out))}")
 
 
+def built_for_pack(results: list[DocumentResult]) -> list[DocumentResult]:
+    """A pack needs every one of its documents: one that was not built stops it."""
+    failed = [r for r in results if r.failed]
+    if failed:
+        raise BriefgenError(
+            f"{len(failed)} document(s) of the pack could not be built (see above): "
+            f"{failed[0].reason}"
+        )
+    return results
+
+
 @cli.command()
 @folder_paths
+@click.option(
+    "--render", is_flag=True, help="Also lay out and fit every document, as a build does."
+)
+@strict_option
+@jobs_option
 @click.pass_context
-def check(ctx: click.Context, paths: tuple[Path, ...]) -> None:
-    """Validate briefings and audiences without rendering anything."""
-    from briefgen.audience import load_audience
-    from briefgen.glyphs import check_audience_glyphs, check_briefing_glyphs
-    from briefgen.validate import load_briefing
+def check(
+    ctx: click.Context, paths: tuple[Path, ...], render: bool, strict: bool, jobs: int | None
+) -> None:
+    """Check briefings and audiences exactly as a build would, writing nothing.
 
-    known = _audiences(ctx)
-    for name in known:
-        check_audience_glyphs(load_audience(ctx.obj["templates"], name), ctx.obj["templates"])
-    folders = find_briefings(list(paths), ctx.obj["content"])
-    for folder in folders:
-        _, loaded = load_briefing(folder, known)
-        check_briefing_glyphs(loaded, ctx.obj["templates"])
-        click.echo(f"ok  {display_path(folder / BRIEFING_FILE)}")
+    Loads, validates, checks every character against the shipped fonts, compiles and
+    runs the templates and asks the resource guard about every file the documents use;
+    with --render, lays out and fits them too. Reports every error of every audience.
+    """
+    passed = run_check(
+        ctx.obj["templates"],
+        ctx.obj["content"],
+        list(paths),
+        render=render,
+        strict=strict,
+        workers=jobs,
+        debug=ctx.obj["debug"],
+        on_ok=lambda folder: click.echo(f"ok  {display_path(folder / BRIEFING_FILE)}"),
+    )
+    if not passed:
+        ctx.exit(1)
 
 
 @cli.command("audiences")
@@ -297,7 +270,7 @@ def list_audiences(ctx: click.Context) -> None:
     """List the audiences with their descriptions."""
     from briefgen.audience import load_audience
 
-    for name in _audiences(ctx):
+    for name in audience_list(ctx.obj["templates"]):
         config = load_audience(ctx.obj["templates"], name).config
         click.echo(f"{name:<14} {config.page_size:<6} {config.description}")
 

@@ -299,9 +299,13 @@ def table_view(table: DataTable) -> TableView:
     )
 
 
+NOT_AVAILABLE = {"n/a", "na", "..", "…", "-", "–", "—"}
+"""Cells that say a value is missing; a column of numbers with them stays a number column."""
+
+
 def is_numeric(data: DataSet, column: str) -> bool:
-    """Every non-empty cell is a number: the column is set right-aligned."""
-    cells = [cell for cell in data.cells(column) if cell]
+    """Every cell is a number, empty or marked missing: the column is set right-aligned."""
+    cells = [cell for cell in data.cells(column) if cell and cell.lower() not in NOT_AVAILABLE]
     return bool(cells) and all(parse_number(cell) is not None for cell in cells)
 
 

@@ -1,9 +1,10 @@
 """Incremental builds: a manifest of what each output was built from.
 
-`build/.briefgen-manifest.json` maps every output (`slug/audience/kind`) to a hash of
-its inputs — the briefing folder, the audience's template search path and briefgen's
-own source — so an unchanged output is skipped without importing the rendering stack.
-Only the standard library is imported here, which is what keeps a no-op build fast.
+Each output folder `build/<slug>/<audience>/` records, in `.briefgen-manifest.json`,
+a hash of the inputs of each of its documents — the briefing folder, the audience's
+template search path and briefgen's own source — so an unchanged output is skipped
+without importing the rendering stack. Only the standard library is imported here,
+which is what keeps a no-op build fast.
 """
 
 from __future__ import annotations
@@ -16,12 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from briefgen.documents import DOCUMENT_KINDS, DocumentKind
-from briefgen.output import write_atomically
 from briefgen.paths import audience_folder, base_folder
 from briefgen.summary import DocumentResult
 
 MANIFEST_NAME = ".briefgen-manifest.json"
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 
 
 def _files(folder: Path, recursive: bool = True) -> list[Path]:
@@ -101,6 +101,8 @@ class Job:
 
 @dataclass
 class Record:
+    """How one document was built: from which inputs, and what came out."""
+
     inputs: str
     pages: int
     size: int
@@ -109,24 +111,36 @@ class Record:
 
 
 class Manifest:
-    """The on-disk record of what was built from what; a missing or broken file is empty."""
+    """What each output folder was built from, read from the folders themselves.
+
+    Every `out/<slug>/<audience>/` holds its own `.briefgen-manifest.json`, written and
+    replaced together with the documents it describes (`output.replace_set`), so the
+    record and the files on disk can never disagree, even after a killed build. A
+    missing or broken record means "build again".
+    """
 
     def __init__(self, out: Path) -> None:
         self.out = out
-        self.path = out / MANIFEST_NAME
-        self.records: dict[str, Record] = {}
-        try:
-            data = json.loads(self.path.read_text("utf-8"))
-            if data.get("version") == MANIFEST_VERSION:
-                self.records = {k: Record(**v) for k, v in data["outputs"].items()}
-        except (OSError, ValueError, TypeError, KeyError, AttributeError):
-            self.records = {}
+        self._sets: dict[tuple[str, str], dict[DocumentKind, Record]] = {}
+
+    def folder(self, slug: str, audience: str) -> Path:
+        return self.out / slug / audience
 
     def target(self, job: Job) -> Path:
-        return self.out / job.folder.name / job.audience / f"{job.kind}.pdf"
+        return self.folder(job.folder.name, job.audience) / f"{job.kind}.pdf"
+
+    def records(self, slug: str, audience: str) -> dict[DocumentKind, Record]:
+        """The records of one output folder, by document kind."""
+        key = (slug, audience)
+        if key not in self._sets:
+            self._sets[key] = read_records(self.folder(slug, audience) / MANIFEST_NAME)
+        return self._sets[key]
+
+    def record(self, job: Job) -> Record | None:
+        return self.records(job.folder.name, job.audience).get(job.kind)
 
     def is_fresh(self, job: Job) -> bool:
-        record = self.records.get(job.key)
+        record = self.record(job)
         pdf = self.target(job)
         return (
             record is not None
@@ -136,7 +150,8 @@ class Manifest:
         )
 
     def up_to_date(self, job: Job) -> DocumentResult:
-        record = self.records[job.key]
+        record = self.record(job)
+        assert record is not None
         return DocumentResult(
             job.folder.name,
             job.audience,
@@ -149,17 +164,29 @@ class Manifest:
             "up to date",
         )
 
-    def record(self, job: Job, output: DocumentResult) -> None:
-        self.records[job.key] = Record(
-            job.inputs, output.pages, output.size, round(output.seconds, 3), output.fitted
-        )
-
-    def save(self) -> None:
+    def updated(self, slug: str, audience: str, new: dict[DocumentKind, Record]) -> bytes:
+        """The folder's manifest with `new` replacing its kinds, to write with the files."""
+        records = {**self.records(slug, audience), **new}
         data = {
             "version": MANIFEST_VERSION,
-            "outputs": {k: asdict(v) for k, v in sorted(self.records.items())},
+            "documents": {kind: asdict(record) for kind, record in sorted(records.items())},
         }
-        write_atomically(self.path, (json.dumps(data, indent=1) + "\n").encode("utf-8"))
+        return (json.dumps(data, indent=1) + "\n").encode("utf-8")
+
+    def remember(self, slug: str, audience: str, new: dict[DocumentKind, Record]) -> None:
+        """Once the folder is replaced, its records are `new` laid over the old."""
+        self._sets[slug, audience] = {**self.records(slug, audience), **new}
+
+
+def read_records(path: Path) -> dict[DocumentKind, Record]:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        if data.get("version") != MANIFEST_VERSION:
+            return {}
+        documents = data["documents"]
+        return {kind: Record(**documents[kind]) for kind in DOCUMENT_KINDS if kind in documents}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return {}
 
 
 def plan(
@@ -168,6 +195,7 @@ def plan(
     audiences: list[str],
     manifest: Manifest,
     force: bool,
+    kinds: tuple[DocumentKind, ...] = DOCUMENT_KINDS,
     variant: str = "",
 ) -> tuple[list[Job], list[DocumentResult]]:
     """Split every output into jobs to build and outputs that are already current.
@@ -182,7 +210,7 @@ def plan(
             inputs = input_hash(folder, templates, audience, cache)
             if variant:
                 inputs = hashlib.sha256(f"{inputs}\n{variant}".encode()).hexdigest()
-            for kind in DOCUMENT_KINDS:
+            for kind in kinds:
                 job = Job(folder, audience, kind, inputs)
                 if not force and manifest.is_fresh(job):
                     fresh.append(manifest.up_to_date(job))

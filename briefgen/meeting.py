@@ -15,7 +15,8 @@ from pydantic import Field, StringConstraints
 
 from briefgen.audience import Audience, load_audience
 from briefgen.errors import BriefgenError, did_you_mean, display_path
-from briefgen.load import LoadedYaml, load_yaml
+from briefgen.glyphs import covered_codepoints, field_errors
+from briefgen.load import LoadedYaml, load_yaml, strings_in
 from briefgen.paths import BRIEFING_FILE
 from briefgen.schema import MAX_ITEMS, Name, Strict, Text
 from briefgen.validate import ContentErrors, validate_model
@@ -125,6 +126,7 @@ def load_meeting(path: Path, templates: Path, content: Path) -> LoadedMeeting:
                 )
             )
     errors += check_markings(meeting, loaded, audience)
+    errors += field_errors(loaded, strings_in(loaded.data), covered_codepoints(templates))
     seen: set[str] = set()
     for i, name in enumerate(meeting.recipients):
         if name.casefold() in seen:

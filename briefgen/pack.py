@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+import textwrap
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -22,7 +23,7 @@ from markupsafe import Markup
 from briefgen.assemble import Assembler, Bookmark, save, stamp
 from briefgen.audience import Audience
 from briefgen.booklet import impose
-from briefgen.errors import BriefgenError
+from briefgen.errors import BriefgenError, CommandLineError
 from briefgen.marking import pack_marking
 from briefgen.meeting import MEETINGS_FOLDER, LoadedMeeting, load_meeting
 from briefgen.output import write_atomically
@@ -33,6 +34,10 @@ COVER_TEMPLATE = "pack_cover.html.j2"
 COVER_STYLESHEETS = ("css/common.css", "css/pack.css")
 PACK_FILE = "pack.pdf"
 COPIES_FOLDER = "copies"
+MAX_LABEL_CHARS = 50
+"""An item label longer than this is cut at a word and ends with "…": the label shares
+the top band with the banner. (CSS's text-overflow ellipsis would do it by width, but
+WeasyPrint maps its "…" glyph to the whole hidden text, which readers cannot extract.)"""
 MAX_COVER_PASSES = 4
 """Page numbers on the cover can change its length; it settles in one or two passes."""
 
@@ -284,8 +289,11 @@ def _outline(
     return [meeting]
 
 
-def item_label(word: str, number: int, title: str) -> str:
-    return f"{word} {number} · {title}"
+def item_label(word: str, number: int, title: str, limit: int | None = None) -> str:
+    label = f"{word} {number} · {title}"
+    if limit is None or len(label) <= limit:
+        return label
+    return textwrap.shorten(label, limit, placeholder=" …")
 
 
 def _variants(loaded: LoadedMeeting, options: PackOptions) -> list[tuple[str, Stamps]]:
@@ -353,7 +361,7 @@ def page_stamps(
     marks = []
     for number, slot in enumerate(slots, start=1):
         label = (
-            item_label(labels.item, slot.item, items[slot.item - 1].title)
+            item_label(labels.item, slot.item, items[slot.item - 1].title, MAX_LABEL_CHARS)
             if slot.item is not None
             else labels.agenda
         )
@@ -388,12 +396,24 @@ def make_pack(
 
     loaded = load_meeting(meeting_file, templates, content)
     pack_marking(loaded)  # refuse an under-marked pack before building anything
+    check_printable(options.recipients, templates)
     folders = list(loaded.folders.values())
     outputs = build_parts(folders, loaded.audience.name) if folders else []
     built = {(o.slug, o.kind): o.path for o in outputs}
     titles = {slug: load_briefing(folder)[0].title for slug, folder in loaded.folders.items()}
     files = build_pack(loaded, built, titles, templates, resolve_options(loaded, options))
     return write_pack(files, out / MEETINGS_FOLDER / loaded.name)
+
+
+def check_printable(names: tuple[str, ...], templates: Path) -> None:
+    """Names from the command line print on every page: the shipped fonts must have them."""
+    from briefgen.glyphs import covered_codepoints, missing_characters, missing_message
+
+    covered = covered_codepoints(templates)
+    for name in names:
+        missing = missing_characters(name, covered)
+        if missing:
+            raise CommandLineError(f'--recipient "{name}": {missing_message(missing)}')
 
 
 def resolve_options(loaded: LoadedMeeting, options: PackOptions) -> PackOptions:

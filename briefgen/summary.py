@@ -13,12 +13,15 @@ from typing import Literal
 from briefgen.documents import DocumentKind
 from briefgen.errors import display_path
 
-Status = Literal["built", "up to date"]
+Status = Literal["built", "up to date", "refused", "not written"]
+"""`refused`: this document failed; `not written`: it was made, but another document
+of its briefing × audience was refused, so the set was left as it was."""
+NOTHING = "—"
 
 
 @dataclass(frozen=True)
 class DocumentResult:
-    """One written (or already current) document, for the summary table."""
+    """One document of a build: written, already current, or not written and why."""
 
     slug: str
     audience: str
@@ -29,20 +32,30 @@ class DocumentResult:
     seconds: float
     fitted: str = ""
     status: Status = "built"
+    reason: str = ""
+    """For `refused` and `not written`: the one-line reason."""
+
+    @property
+    def failed(self) -> bool:
+        return self.status in ("refused", "not written")
 
 
-def summary_table(outputs: list[DocumentResult]) -> str:
-    """Files, pages, sizes, times and fit steps; up-to-date files show the time they took."""
-    rows = [("file", "pages", "size", "time", "status", "fitted")]
-    for o in outputs:
+def summary_table(results: list[DocumentResult]) -> str:
+    """Files, pages, sizes, times and fit steps, or the reason a document was refused.
+
+    Up-to-date files show no time: nothing was spent on them in this build.
+    """
+    rows = [("file", "pages", "size", "time", "status", "fitted / reason")]
+    for r in results:
+        made = r.status == "built"
         rows.append(
             (
-                display_path(o.path),
-                str(o.pages),
-                f"{o.size / 1024:.0f} KiB",
-                f"{o.seconds:.2f} s",
-                o.status,
-                o.fitted or ("—" if o.kind == "brief" else ""),
+                display_path(r.path),
+                str(r.pages) if not r.failed else NOTHING,
+                f"{r.size / 1024:.0f} KiB" if not r.failed else NOTHING,
+                f"{r.seconds:.2f} s" if made else NOTHING,
+                r.status,
+                r.reason or r.fitted or (NOTHING if r.kind == "brief" else ""),
             )
         )
     last = len(rows[0]) - 1
@@ -53,6 +66,12 @@ def summary_table(outputs: list[DocumentResult]) -> str:
         ).rstrip()
         for row in rows
     ]
-    built = sum(o.status == "built" for o in outputs)
-    lines.append(f"{built} built, {len(outputs) - built} up to date")
+    counts = {status: sum(r.status == status for r in results) for status in STATUS_ORDER}
+    lines.append(
+        ", ".join(f"{n} {status}" for status, n in counts.items() if n or status in SHOWN_ALWAYS)
+    )
     return "\n".join(lines)
+
+
+STATUS_ORDER: tuple[Status, ...] = ("built", "up to date", "refused", "not written")
+SHOWN_ALWAYS = ("built", "up to date")

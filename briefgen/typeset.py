@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -232,3 +233,97 @@ def pdf_bytes(laid_out: LaidOut, html: str) -> bytes:
         )
     assert isinstance(data, bytes)
     return data
+
+
+# Attributes through which an HTML page makes WeasyPrint fetch something (links to
+# follow, `<a href>`, are not fetched, except attachments, which the sanitizer removes).
+_FETCHED = {
+    "img": ("src",),
+    "image": ("href", "xlink:href"),
+    "use": ("href", "xlink:href"),
+    "feimage": ("href", "xlink:href"),
+    "link": ("href",),
+    "object": ("data",),
+    "embed": ("src",),
+    "source": ("src",),
+    "video": ("poster",),
+    "audio": ("src",),
+    "input": ("src",),
+}
+_CSS_URL = re.compile(r"""url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s]*))\s*\)|@import\s+["']([^"']+)""")
+
+
+def fetched_urls(html: str) -> list[str]:
+    """Every URL a layout of `html` would fetch from its markup and inline CSS, in order."""
+    from html.parser import HTMLParser
+
+    urls: list[str] = []
+
+    class Collector(HTMLParser):
+        in_style = False
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            names = _FETCHED.get(tag, ())
+            for name, value in attrs:
+                if value and name in names:
+                    urls.append(value.strip())
+                elif value and name == "style":
+                    urls.extend(css_urls(value))
+            self.in_style = tag == "style"
+
+        def handle_endtag(self, tag: str) -> None:
+            self.in_style = False
+
+        def handle_data(self, data: str) -> None:
+            if self.in_style:
+                urls.extend(css_urls(data))
+
+    Collector(convert_charrefs=True).feed(html)
+    return [url for url in dict.fromkeys(urls) if url and not url.startswith("#")]
+
+
+def css_urls(css: str) -> list[str]:
+    return [next(group for group in match.groups() if group) for match in _CSS_URL.finditer(css)]
+
+
+def fetch_resources(html: str, base_url: Path, allowed_roots: list[Path]) -> ResourceLog:
+    """Ask the guarded fetcher for everything `html` references, without laying it out.
+
+    What `briefgen check` runs instead of a layout: any URL the fetcher would refuse
+    during the build is refused here too, with the same reason.
+    """
+    from urllib.parse import urljoin
+
+    log = ResourceLog()
+    fetcher = make_fetcher(allowed_roots, log)
+    base = base_url.resolve().as_uri() + "/"
+    for url in fetched_urls(html):
+        try:
+            fetcher.fetch(urljoin(base, url)).close()
+        except Exception:  # refusals are logged by the fetcher; a missing file is not ours
+            continue
+    return log
+
+
+_AT_LINE = re.compile(r"\bat (\d+):(\d+)\b")
+
+
+def stylesheet_warnings(
+    urls: list[str], allowed_roots: list[Path]
+) -> list[tuple[Path, int | None, int | None, str]]:
+    """What WeasyPrint ignores or complains about in each stylesheet, with its position:
+    (file, line, column, message)."""
+    from weasyprint import CSS
+
+    found: list[tuple[Path, int | None, int | None, str]] = []
+    for url in urls:
+        log = ResourceLog()
+        with collect_engine_warnings(log):
+            CSS(url=url, url_fetcher=make_fetcher(allowed_roots, log), font_config=None)
+        path = Path(unquote(urlsplit(url).path))
+        for warning in log.warnings:
+            at = _AT_LINE.search(warning)
+            message = _AT_LINE.sub("", warning).replace(" ,", ",").rstrip(". ")
+            line, column = (int(at[1]), int(at[2])) if at else (None, None)
+            found.append((path, line, column, message[:1].lower() + message[1:]))
+    return found

@@ -128,15 +128,18 @@ class Preview:
         }
         return page.replace("</body>", script + "</body>") if "</body>" in page else page + script
 
-    def _render(self, slug: str, audience_name: str, kind: DocumentKind) -> str:
-        from briefgen.audience import load_audience
-        from briefgen.render_html import TemplateRenderer
-        from briefgen.validate import load_briefing
+    def _render(self, slug: str, audience: str, kind: DocumentKind) -> str:
+        """Checked as `build` and `check` do (the same `prepare`), then rendered."""
+        from briefgen.build import BuildOptions, check_document, document_html, prepare
 
-        known = audience_names(self.templates)
-        audience = load_audience(self.templates, audience_name)
-        briefing, _ = load_briefing(self.folders[slug], known)
-        return TemplateRenderer(audience).render(kind, briefing)
+        folder = self.folders[slug]
+        prepared = prepare(self.templates, [folder], [audience], audience_names(self.templates))
+        problem = prepared.problem_for(folder, audience)
+        if problem is not None:
+            raise problem.error
+        inputs = prepared.inputs[folder, audience]
+        check_document(inputs, kind, BuildOptions(Path(), self.templates))
+        return document_html(inputs, kind)
 
     def static_file(self, path: str) -> Path | None:
         """A file under templates/ or a briefing folder, or None: no way out of either."""

@@ -32,7 +32,6 @@ ERROR_LINE = re.compile(r"^[^\s:]+:(\d+)(?::(\d+))?: \S")
 OVERLAY = "_templates"
 POSITIONLESS = {
     "no-briefing-file",  # there is no file to point into
-    "strict-bad-css",  # WeasyPrint's warnings do not say which stylesheet they are about
 }
 
 

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from briefgen.incremental import Manifest, plan
+from briefgen.documents import DocumentKind
+from briefgen.incremental import MANIFEST_NAME, Manifest, Record, plan
+from briefgen.output import replace_set
 from briefgen.summary import DocumentResult, summary_table
 from tests.conftest import ROOT, SEED, TEMPLATES
 
@@ -38,15 +40,14 @@ def pretend_built(project: Path) -> None:
     folders = sorted((project / "content").iterdir())
     manifest = Manifest(project / "build")
     stale, _ = plan(folders, project / "templates", ["general", "press"], manifest, False)
+    sets: dict[tuple[str, str], dict[DocumentKind, Record]] = {}
     for job in stale:
-        pdf = manifest.target(job)
-        pdf.parent.mkdir(parents=True, exist_ok=True)
-        pdf.write_bytes(b"%PDF-1.7")
-        pdf.with_suffix(".html").write_text("<p>")
-        manifest.record(
-            job, DocumentResult(job.folder.name, job.audience, job.kind, pdf, 1, 8, 1.0)
-        )
-    manifest.save()
+        sets.setdefault((job.folder.name, job.audience), {})[job.kind] = Record(job.inputs, 1, 8, 1)
+    for (slug, audience), records in sets.items():
+        files = {MANIFEST_NAME: manifest.updated(slug, audience, records)}
+        for kind in records:
+            files |= {f"{kind}.pdf": b"%PDF-1.7", f"{kind}.html": b"<p>"}
+        replace_set(manifest.folder(slug, audience), files)
 
 
 ALL = {
@@ -99,20 +100,36 @@ def test_a_deleted_output_is_rebuilt(project: Path) -> None:
     assert stale_keys(project) == {"two/press/handout"}
 
 
-def test_a_broken_manifest_means_rebuild_everything(project: Path) -> None:
+def test_a_broken_manifest_means_rebuild_its_folder(project: Path) -> None:
     pretend_built(project)
-    (project / "build" / ".briefgen-manifest.json").write_text("{not json")
-    assert stale_keys(project) == ALL
+    (project / "build" / "one" / "press" / MANIFEST_NAME).write_text("{not json")
+    assert stale_keys(project) == {"one/press/brief", "one/press/handout"}
 
 
-def test_summary_shows_up_to_date_outputs() -> None:
+def test_summary_shows_up_to_date_outputs_without_their_old_time() -> None:
     rows = [
         DocumentResult("s", "general", "brief", Path("b.pdf"), 1, 2048, 1.5, "tightened spacing"),
         DocumentResult("s", "general", "handout", Path("h.pdf"), 6, 4096, 2.0, "", "up to date"),
     ]
-    table = summary_table(rows)
-    assert "up to date" in table and "tightened spacing" in table
-    assert table.splitlines()[-1] == "1 built, 1 up to date"
+    built, current = summary_table(rows).splitlines()[1:3]
+    assert "1.50 s" in built and "tightened spacing" in built
+    assert "up to date" in current and "2.00" not in current and " — " in current
+    assert summary_table(rows).splitlines()[-1] == "1 built, 1 up to date"
+
+
+def test_summary_lists_each_refusal_with_its_reason() -> None:
+    reason = "content/s/briefing.yaml:1:1: [press] the brief does not fit on one page"
+    rows = [
+        DocumentResult(
+            "s", "press", "brief", Path("b.pdf"), 0, 0, 0, status="refused", reason=reason
+        ),
+        DocumentResult(
+            "s", "press", "handout", Path("h.pdf"), 0, 0, 0, status="not written", reason="r"
+        ),
+    ]
+    table = summary_table(rows).splitlines()
+    assert table[1].endswith(f"refused      {reason}")
+    assert table[-1] == "0 built, 0 up to date, 1 refused, 1 not written"
 
 
 def test_a_no_op_build_is_fast_and_does_not_import_weasyprint(project: Path) -> None:

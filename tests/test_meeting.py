@@ -9,7 +9,7 @@ import pytest
 from briefgen.errors import BriefgenError, display_path
 from briefgen.marking import pack_marking, required_marking
 from briefgen.meeting import load_meeting
-from tests.conftest import CONTENT, ROOT, SEED, TEMPLATES
+from tests.conftest import CONTENT, ROOT, SEED, TEMPLATES, run_cli
 
 GOOD = f"""\
 title: Committee
@@ -107,3 +107,19 @@ def test_an_unmarked_pack_has_no_banner(tmp_path: Path) -> None:
         )
     )
     assert pack_marking(load_meeting(path, TEMPLATES, CONTENT)) is None
+
+
+def test_a_character_no_shipped_font_has_is_refused_at_its_line(tmp_path: Path) -> None:
+    text = GOOD.replace("  - title: Opening", "  - title: Opening \U0001f600")
+    assert error(tmp_path, text).startswith("m.yaml:5:5: items.0.title: no shipped font")
+
+
+def test_a_recipient_from_the_command_line_must_print_too(tmp_path: Path) -> None:
+    (tmp_path / "m.yaml").write_text(GOOD, encoding="utf-8")
+    result = run_cli(
+        *("--templates", str(TEMPLATES), "--content", str(CONTENT)),
+        *("pack", "m.yaml", "--recipient", "Ms \U0001f600"),
+        cwd=tmp_path,
+    )
+    assert result.exit_code == 2
+    assert result.stderr.startswith('--recipient "Ms \U0001f600": no shipped font has a glyph')

@@ -370,3 +370,13 @@ def test_pack_passes_the_same_pdf_ua_checker_as_its_parts(built: BuiltPack) -> N
             assert not report.skipped, path.name
     with pikepdf.open(built.pack) as pdf:
         assert pdf.open_metadata().get("pdfuaid:part") == "1"
+
+
+def test_long_item_labels_are_cut_at_a_word() -> None:
+    from briefgen.pack import MAX_LABEL_CHARS, item_label
+
+    title = "The regional security architecture of the South Caucasus after the ceasefire"
+    label = item_label("Item", 12, title, MAX_LABEL_CHARS)
+    assert len(label) <= MAX_LABEL_CHARS and label.endswith(" …")
+    assert title.startswith(label.removeprefix("Item 12 · ").removesuffix(" …"))
+    assert item_label("Item", 1, "Short", MAX_LABEL_CHARS) == "Item 1 · Short"
