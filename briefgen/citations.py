@@ -161,7 +161,12 @@ def csl_item(key: str, work: Citation, language: str | None = None) -> dict[str,
     item: dict[str, Any] = {"id": key, "type": work.type, "title": text(work.title)}
     if work.authors:
         item["author"] = [csl_name(a) for a in work.authors]
-    optional = {"container-title": work.container, "publisher": work.publisher, "URL": work.url}
+    optional = {
+        "title-short": work.short_title,
+        "container-title": work.container,
+        "publisher": work.publisher,
+        "URL": work.url,
+    }
     item.update({k: text(v) for k, v in optional.items() if v})
     if work.published is not None:
         item["issued"] = _date(work.published)

@@ -198,6 +198,9 @@ class Citation(Strict):
     """A published work. Leave out what is not known rather than guess."""
 
     title: Text
+    short_title: Text | None = Field(
+        None, description="For short citations (chart sources, the brief), e.g. `Table 1.1.A`."
+    )
     authors: list[Author] = Field(
         default_factory=list, max_length=50, description="Empty: no author is named."
     )
