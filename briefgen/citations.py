@@ -20,6 +20,7 @@ from markupsafe import Markup
 from briefgen.errors import BriefgenError
 from briefgen.markup import breakable_address, sanitize
 from briefgen.schema import Author, Briefing, Citation, Source, SourceRef
+from briefgen.typography import smart_quotes
 
 if TYPE_CHECKING:
     from citeproc import CitationStylesStyle
@@ -145,7 +146,7 @@ def _date(value: dt.date | int | str) -> dict[str, Any]:
 def csl_name(author: Author) -> dict[str, str]:
     """A name the style may invert ("de Waal, Thomas") when its family part is known;
     otherwise, and for organisations, a literal printed as written."""
-    name = html.escape(author.name, quote=False)
+    name = html.escape(smart_quotes(author.name), quote=False)
     if not author.family or author.family == author.name:
         return {"literal": name}
     given = author.name[: -len(author.family)].strip()
@@ -156,7 +157,7 @@ def csl_item(key: str, work: Citation, language: str | None = None) -> dict[str,
     """A work as CSL-JSON. Values are escaped: citeproc-py's HTML output does not."""
 
     def text(value: str) -> str:
-        return html.escape(value, quote=False)
+        return html.escape(smart_quotes(value), quote=False)
 
     item: dict[str, Any] = {"id": key, "type": work.type, "title": text(work.title)}
     if work.authors:
@@ -233,7 +234,7 @@ class Citations:
         source = self.source_of(ref)
         formatted = _linked(self._cite(self.notes, source.id, ref), source.url)
         if ref.quote:
-            formatted += f" “{html.escape(ref.quote, quote=False)}”"
+            formatted += f" “{html.escape(smart_quotes(ref.quote), quote=False)}”"
         return Markup(sanitize(formatted))
 
     def short(self, ref: SourceRef | Source) -> Markup:

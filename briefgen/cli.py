@@ -346,6 +346,33 @@ def watch(
     )
 
 
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, exists=True, file_okay=True))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def preflight(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
+    """Print-quality report on built PDFs (PATH: PDFs or folders; default build/).
+
+    Fill of each page, hyphenation, widows, orphans and runts, smallest type, text off
+    the page or clipped, fonts not shipped, image resolution and grey contrast. Exits 1
+    if any PDF has an error; warnings alone exit 0.
+    """
+    from briefgen.preflight import (
+        find_pdfs,
+        preflight,
+        report_json,
+        report_table,
+        shipped_font_names,
+    )
+
+    pdfs = find_pdfs(list(paths) or [Path("build")])
+    shipped = shipped_font_names(ctx.obj["templates"])
+    reports = [preflight(pdf, shipped) for pdf in pdfs]
+    click.echo(report_json(reports) if as_json else report_table(reports))
+    if any(report.errors for report in reports):
+        ctx.exit(1)
+
+
 def main() -> None:
     """The installed `briefgen` command: click prints user errors as one line each."""
     cli(prog_name="briefgen")

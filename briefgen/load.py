@@ -167,9 +167,12 @@ def load_yaml(path: Path, what: str = "briefing file") -> LoadedYaml:
         with _reused_anchors_allowed():
             data = yaml.load(text)
     except RecursionError:
+        line, column = _too_deep(text)
         raise BriefgenError(
-            "lists or mappings are nested too deeply; flatten them",
+            f"lists or mappings are nested too deeply (over {MAX_DEPTH} levels); flatten them",
             path,
+            line,
+            column,
         ) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -222,6 +225,25 @@ def _reused_anchors_allowed() -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ReusedAnchorWarning)
         yield
+
+
+def _too_deep(text: str) -> tuple[int | None, int | None]:
+    """Where nesting first passes MAX_DEPTH, from the parser's events: unlike building
+    the data, reading events does not recurse once per level."""
+    from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
+
+    depth = 0
+    try:
+        for event in YAML(typ="rt", pure=True).parse(text):
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return event.start_mark.line + 1, event.start_mark.column + 1
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+    except (YAMLError, RecursionError):
+        pass
+    return None, None
 
 
 def _unbuildable_node(text: str) -> tuple[int | None, int | None, str | None]:

@@ -178,7 +178,11 @@ class _ImageFinder(HTMLParser):
 def images_in(text: str) -> list[Image]:
     """The images a Markdown field shows, with their alt text, as it would render."""
     finder = _ImageFinder()
-    finder.feed(_markdown(text))
+    # Footnote definitions render on their own, as render_markdown does: read whole, the
+    # Markdown parser would take `[^1]: …` for a link definition and drop its images.
+    definitions = [match[2] for match in _FOOTNOTE_DEF.finditer(text)]
+    for part in [_FOOTNOTE_DEF.sub("", text), *definitions]:
+        finder.feed(_markdown(part))
     finder.close()
     return finder.images
 

@@ -29,6 +29,7 @@ from briefgen.markup import (
 from briefgen.qr import qr_codes
 from briefgen.schema import Briefing, Tailored
 from briefgen.timeline import STRIP_FONT_EM, timeline_layout
+from briefgen.typography import curl_printed, no_runt, smart_quotes
 
 if TYPE_CHECKING:
     from citeproc import CitationStylesStyle
@@ -275,7 +276,7 @@ class TemplateRenderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
             bytecode_cache=_BYTECODE,
-            finalize=isolate_printed,
+            finalize=lambda value: isolate_printed(curl_printed(value)),
         )
         self.env.filters.update(
             md=markdown_filter(inline=False),
@@ -287,6 +288,7 @@ class TemplateRenderer:
             css_string=css_string,
             timeline_layout=timeline_layout,
             address=lambda url: Markup(breakable_address(printed_address(url))),
+            no_runt=no_runt,
         )
         self.env.globals["timeline_strip_em"] = STRIP_FONT_EM
 
@@ -425,6 +427,6 @@ def css_string(value: str) -> Markup:
     """A value made safe inside a CSS string literal in double quotes."""
     escaped = "".join(
         f"\\{ord(ch):x} " if ch in '"\\\n\r<>' or ord(ch) < 32 else ch
-        for ch in isolate_right_to_left(str(value))
+        for ch in isolate_right_to_left(smart_quotes(str(value)))
     )
     return Markup(f'"{escaped}"')

@@ -14,8 +14,16 @@ MAX_ITEMS = 200
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 """A short plain line: titles, labels, terms."""
+
+
+class Prose:
+    """Marks a Markdown field, for the checks that read it as Markdown (prose_limits.py)."""
+
+
 Markdown = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_PROSE_CHARS)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_PROSE_CHARS),
+    Prose(),
 ]
 """Prose: Markdown with emphasis, links and (in the handout) footnotes."""
 Name = Annotated[str, StringConstraints(pattern=f"^{NAME_PATTERN}$", max_length=60)]

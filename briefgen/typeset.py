@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from briefgen.conformance import DEFAULT_STANDARD, complete_tagging, finisher, pdf_variant
+from briefgen.svg_limits import svg_problem
 
 if TYPE_CHECKING:
     from weasyprint import Document
@@ -28,7 +29,25 @@ MAX_IMAGE_PIXELS = 40_000_000
 """Raster images beyond these are refused from their header, before anything decodes
 them: 40 megapixels is already about 160 MB of memory once decoded."""
 DEFAULT_STANDARDS: list[str] = [DEFAULT_STANDARD]
-_NOT_IMAGES = (".css", ".ttf", ".otf", ".woff", ".woff2", ".svg", ".txt")
+_NOT_IMAGES = (".css", ".ttf", ".otf", ".woff", ".woff2", ".txt")
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height of a raster image from its header, or None if it is not one."""
+    import warnings
+    from io import BytesIO
+
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            with Image.open(BytesIO(data)) as image:
+                return image.size
+        except Image.DecompressionBombError:
+            return MAX_IMAGE_SIDE + 1, MAX_IMAGE_SIDE + 1
+        except Exception:  # not a raster image Pillow knows
+            return None
 
 
 def image_problem(data: bytes) -> str | None:
@@ -106,6 +125,8 @@ def make_fetcher(allowed_roots: list[Path], log: ResourceLog, svg_fonts: str | N
                 if len(url) > MAX_DATA_URI_BYTES:
                     return self.refuse(url, f"data: URI over {MAX_DATA_URI_BYTES:,} bytes")
             elif scheme == "file":
+                if urlsplit(url).query:  # each spelling of a file is read and decoded anew
+                    return self.refuse(url, "a file name with a ?query")
                 name = unquote(urlsplit(url).path)
                 if "\x00" in name:
                     return self.refuse(url, "NUL character in the file name")
@@ -125,7 +146,11 @@ def make_fetcher(allowed_roots: list[Path], log: ResourceLog, svg_fonts: str | N
                 body = response.read(MAX_RESOURCE_BYTES + 1)
             finally:
                 response.close()
-            problem = image_problem(body) if len(body) <= MAX_RESOURCE_BYTES else "too large"
+            problem = (
+                (image_problem(body) or svg_problem(body))
+                if len(body) <= MAX_RESOURCE_BYTES
+                else "too large"
+            )
             if problem:
                 return self.refuse(url, problem)
             return URLFetcherResponse(response.url, body, response.headers, response.status)

@@ -17,6 +17,7 @@ from briefgen.data import check_data
 from briefgen.errors import BriefgenError, did_you_mean
 from briefgen.load import LoadedYaml, Location, load_yaml, read_text, strings_in
 from briefgen.paths import BRIEFING_FILE, NAME_RULE
+from briefgen.prose_limits import check_prose, markdown_fields, prose_problem
 from briefgen.schema import Briefing, Locator, Source, SourceRef
 from briefgen.source_text import Block, SourceText, normalize, parse_source_text
 
@@ -30,7 +31,9 @@ class ContentErrors(BriefgenError):
     """Several problems in one file, printed one per line, first by position."""
 
     def __init__(self, errors: list[BriefgenError]) -> None:
-        errors = sorted(errors, key=lambda e: (e.line or 0, e.column or 0))
+        # One mistake reached twice (e.g. through a YAML alias) prints once.
+        unique = {(e.path, e.line, e.column, e.message): e for e in reversed(errors)}
+        errors = sorted(unique.values(), key=lambda e: (e.line or 0, e.column or 0))
         first = errors[0]
         super().__init__(first.message, first.path, first.line, first.column)
         self.errors = errors
@@ -250,7 +253,8 @@ def load_briefing(folder: Path, audiences: list[str] | None = None) -> tuple[Bri
     briefing, errors = check_citations(briefing, loaded, folder)
     briefing, data_errors = check_data(briefing, loaded, folder)
     errors += data_errors
-    errors += check_images(loaded, folder) + check_alt_text(loaded)
+    errors += check_prose(briefing, loaded)
+    errors += check_images(briefing, loaded, folder) + check_alt_text(loaded)
     if audiences is not None:
         errors += check_audience_names(loaded, audiences)
     if errors:
@@ -470,57 +474,71 @@ def check_audience_names(loaded: LoadedYaml, audiences: list[str]) -> list[Brief
 
 # --- Images ------------------------------------------------------------------------------
 
-_IMAGE_REFS = (
-    re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)"),  # Markdown ![alt](url)
-    re.compile(r"<img\b[^>]*?\bsrc\s*=\s*[\"']?([^\"'\s>]+)", re.I),  # raw HTML
-)
-_IMAGE_LABEL = re.compile(r"!\[[^\]]*\]\[([^\]]*)\]")  # ![alt][label]
-_LINK_DEFINITION = re.compile(r"^[ ]{0,3}\[([^\]]+)\]:[ \t]*<?([^\s>]+)", re.M)
+MAX_TOTAL_IMAGE_PIXELS = 100_000_000
+"""Pixels of all the raster images one briefing prints: each is decoded once per document."""
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
-def check_images(loaded: LoadedYaml, folder: Path) -> list[BriefgenError]:
+def check_images(briefing: Briefing, loaded: LoadedYaml, folder: Path) -> list[BriefgenError]:
     """Images in prose must be files in the briefing folder, present and of sane size.
 
-    Checked here so `briefgen check` catches them; the PDF stage refuses the same things
-    again in case something slips past this pattern match.
+    The images are found by rendering each field's Markdown, so every way of writing one
+    (inline, reference-style, raw HTML, in a footnote) is seen. Checked here so `briefgen
+    check` catches them; the PDF stage's URL fetcher refuses the same things again.
     """
     from urllib.parse import unquote
 
-    from briefgen.typeset import MAX_RESOURCE_BYTES, image_problem
+    from briefgen.markup import images_in
+    from briefgen.svg_limits import svg_problem
+    from briefgen.typeset import MAX_RESOURCE_BYTES, image_problem, image_size
 
     root = folder.resolve()
     errors: list[BriefgenError] = []
+    pixels: dict[Path, int] = {}
 
     def problem(url: str) -> str | None:
+        shown = _short(url, 60)
         if _SCHEME.match(url):
             return (
-                f'image "{_short(url, 60)}" is a URL; only files in the briefing folder can '
+                f'image "{shown}" is a URL; only files in the briefing folder can '
                 "be printed, so save the image there and write its file name"
             )
-        name = unquote(url.split("#")[0].split("?")[0])
+        if "?" in url or "#" in url:
+            return f'image "{shown}" has a ?query or #fragment; write the plain file name'
+        name = unquote(url)
         if "\x00" in name:
-            return f'image "{_short(url, 60)}" has a NUL character in its name; fix the file name'
-        path = (folder / name).resolve()
-        if not path.is_relative_to(root):
+            return f'image "{shown}" has a NUL character in its name; fix the file name'
+        try:
+            path = (folder / name).resolve()
+            if not path.is_relative_to(root):
+                return (
+                    f'image "{shown}" is outside the briefing folder; copy it into '
+                    f"{folder.name}/ and write its file name"
+                )
+            if not path.is_file():
+                return f'image "{shown}" not found in {folder.name}/; check the file name'
+            if path.stat().st_size > MAX_RESOURCE_BYTES:
+                return f'image "{shown}" is over {MAX_RESOURCE_BYTES:,} bytes; shrink it'
+            data = path.read_bytes()
+        except OSError as exc:
+            return f'image "{shown}" cannot be read ({exc.strerror}); check the file name'
+        found = image_problem(data) or svg_problem(data)
+        if found:
+            return f'"{shown}": {found}'
+        width, height = image_size(data) or (0, 0)
+        pixels[path] = width * height
+        if sum(pixels.values()) > MAX_TOTAL_IMAGE_PIXELS:
             return (
-                f'image "{_short(url, 60)}" is outside the briefing folder; copy it into '
-                f"{folder.name}/ and write its file name"
+                f'"{shown}": the images of this briefing add up to over '
+                f"{MAX_TOTAL_IMAGE_PIXELS // 1_000_000} megapixels; scale them down"
             )
-        if not path.is_file():
-            return f'image "{_short(url, 60)}" not found in {folder.name}/; check the file name'
-        if path.stat().st_size > MAX_RESOURCE_BYTES:
-            return f'image "{_short(url, 60)}" is over {MAX_RESOURCE_BYTES:,} bytes; shrink it'
-        with path.open("rb") as stream:
-            found = image_problem(stream.read(1_000_000))
-        return f'"{_short(url, 60)}": {found}' if found else None
+        return None
 
-    for location, text in strings_in(loaded.data):
-        labels = {label.casefold() for label in _IMAGE_LABEL.findall(text)}
-        urls = [m[1] for pattern in _IMAGE_REFS for m in pattern.finditer(text)]
-        urls += [m[2] for m in _LINK_DEFINITION.finditer(text) if m[1].casefold() in labels]
-        for url in urls:
-            message = problem(url)
+    for location, text in markdown_fields(briefing):
+        if prose_problem(text):
+            continue  # reported by check_prose; rendering it here would cost as much
+        for url in dict.fromkeys(image.src for image in images_in(text)):
+            message = problem(url.strip())
             if message:
                 field = ".".join(map(str, location))
                 errors.append(loaded.error(location, f"in {field}: {message}"))
@@ -540,6 +558,8 @@ def check_alt_text(loaded: LoadedYaml) -> list[BriefgenError]:
     for location, text in strings_in(loaded.data):
         if "![" not in text and "<img" not in text.lower():
             continue
+        if prose_problem(text):
+            continue  # reported by check_prose; rendering it here would cost as much
         for image in images_in(text):
             if image.alt.strip() or image.decorative:
                 continue

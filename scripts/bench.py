@@ -139,8 +139,9 @@ def batch_build(work: Path, documents: int) -> list[bool]:
 
 
 def profile(work: Path) -> None:
-    from briefgen.audience import audience_names, load_audience
+    from briefgen.audience import load_audience
     from briefgen.build import BuildOptions, build_briefing
+    from briefgen.paths import audience_names
 
     templates = ROOT / "templates"
     known = audience_names(templates)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -55,7 +56,8 @@ def test_page_size_and_language_match_config(seed_build: SeedBuild, name: str) -
             box = page.mediabox
             assert float(box.width) == pytest.approx(width, abs=1)
             assert float(box.height) == pytest.approx(height, abs=1)
-        assert reader.trailer["/Root"]["/Lang"] == config.language
+        root: Any = reader.trailer["/Root"]
+        assert root["/Lang"] == config.language
 
 
 @pytest.mark.parametrize("name", SHIPPED)

@@ -112,7 +112,8 @@ def read_tree(path: Path) -> Tree:
 
 def marked_content(page: pikepdf.Page) -> Iterator[tuple[str, dict[str, Any]]]:
     """(tag, properties) of every marked-content sequence that a page's content opens."""
-    for operands, operator in pikepdf.parse_content_stream(page):
+    instructions: list[Any] = pikepdf.parse_content_stream(page)
+    for operands, operator in instructions:
         if str(operator) == "BDC":
             tag, properties = operands
             yield str(tag)[1:], dict(properties.items()) if hasattr(properties, "items") else {}
@@ -132,9 +133,11 @@ def test_structure_tree_of_every_pdf(seed_build: dict[str, dict[str, Output]]) -
 
         # Catalogue: language, title shown in the window, reading order for tabbing.
         assert re.fullmatch(r"[a-z]{2,3}(-\w+)*", str(tree.pdf.Root.Lang)), where
-        assert tree.pdf.Root.ViewerPreferences.DisplayDocTitle is True, where
+        preferences: Any = tree.pdf.Root.ViewerPreferences
+        assert preferences.DisplayDocTitle is True, where
         assert str(tree.pdf.docinfo.Title).strip(), where
-        assert tree.pdf.Root.MarkInfo.Marked is True, where
+        mark_info: Any = tree.pdf.Root.MarkInfo
+        assert mark_info.Marked is True, where
         assert all(page.obj.get("/Tabs") == "/S" for page in tree.pdf.pages), where
 
         # Every figure has a text alternative.
@@ -158,7 +161,7 @@ def test_structure_tree_of_every_pdf(seed_build: dict[str, dict[str, Output]]) -
         for page in tree.pdf.pages:
             for tag, properties in marked_content(page):
                 if "/MCID" in properties:
-                    item = (page.objgen[0], int(properties["/MCID"]))
+                    item = (int(page.objgen[0]), int(properties["/MCID"]))
                     assert item in tree.reachable_mcids, f"{where}: {tag} {item} not in the tree"
                 else:
                     assert tag == "Artifact", f"{where}: marked content {tag} without MCID"

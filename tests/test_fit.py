@@ -18,6 +18,7 @@ from pypdf import PdfReader
 from ruamel.yaml import YAML
 
 import briefgen.build
+import briefgen.fit
 from briefgen.audience import Audience, load_audience
 from briefgen.build import BuildOptions, DocumentResult, build_briefing, describe_item
 from briefgen.errors import BriefgenError
@@ -109,7 +110,7 @@ def build_capturing_fit(
 ) -> tuple[list[DocumentResult] | None, Fitted | None, BriefgenError | None]:
     """Build, keeping the `Fitted` the ladder chose (its `fit.dropped` ids) for checking."""
     seen: list[Fitted] = []
-    real = briefgen.build.fit_to_one_page
+    real = briefgen.fit.fit_to_one_page
 
     def spy(*args: Any, **kwargs: Any) -> Fitted:
         fitted = real(*args, **kwargs)

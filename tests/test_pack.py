@@ -12,7 +12,8 @@ import pypdfium2
 import pytest
 from pypdf import PdfReader
 
-from briefgen.cli import run_build
+from briefgen.batch import run_build
+from briefgen.documents import DOCUMENT_KINDS
 from briefgen.meeting import load_meeting
 from briefgen.pack import (
     PackFile,
@@ -151,7 +152,7 @@ def test_plan_puts_every_item_on_an_odd_page() -> None:
 
 def test_bookmarks_nest_meeting_item_document(built: BuiltPack) -> None:
     reader = PdfReader(built.pack)
-    outline = reader.outline
+    outline: Any = reader.outline
     assert len(outline) == 2 and outline[0].title == "Test committee"
     children = outline[1]
     titles = [entry.title for entry in children if not isinstance(entry, list)]
@@ -162,6 +163,7 @@ def test_bookmarks_nest_meeting_item_document(built: BuiltPack) -> None:
     assert len(nested) == len(ITEMS_WITH_PAPERS)
     for entry, documents in zip(entries[1:], nested, strict=True):
         page = reader.get_destination_page_number(entry)
+        assert page is not None
         assert entry.title in texts[page] and (page + 1) % 2 == 1
         document_titles = [d.title for d in documents if not isinstance(d, list)]
         assert document_titles and all(": Russian peacekeepers" in t for t in document_titles)
@@ -241,8 +243,7 @@ def rebuild(built: BuiltPack, meeting_override: Any = None, **options: Any) -> l
 
         loaded = replace(loaded, meeting=meeting_override)
     parts = {
-        (SLUG, kind): built.out / SLUG / "ministers" / f"{kind}.pdf"
-        for kind in ("brief", "handout")
+        (SLUG, kind): built.out / SLUG / "ministers" / f"{kind}.pdf" for kind in DOCUMENT_KINDS
     }
     titles = {SLUG: "Russian peacekeepers in Azerbaijan"}
     return build_pack(

@@ -91,7 +91,7 @@ def test_a_good_briefing_with_an_insertion_only_raises_briefgen_errors(
 
 
 PROSE = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+    alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"),
     min_size=1,
     max_size=300,
 ).filter(lambda s: s.strip())

@@ -3,6 +3,7 @@ failed builds keep the old output, and the same input gives the same bytes."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections import Counter
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ import pytest
 from PIL import Image
 
 from briefgen import build as build_module
-from briefgen import output
+from briefgen import output, typeset
 from briefgen.audience import load_audience
 from briefgen.build import BuildOptions, build_briefing
 from briefgen.documents import DOCUMENT_KINDS
@@ -84,7 +85,7 @@ def general() -> Any:
     return load_audience(TEMPLATES, "general")
 
 
-def briefing(**prose: str) -> Briefing:
+def briefing(**prose: str | list[str]) -> Briefing:
     data: dict[str, Any] = {
         "title": "T",
         "date": "2026-01-02",
@@ -250,18 +251,18 @@ def build(folder: Path, out: Path, strict: bool = True) -> list[Any]:
 def assert_no_logs() -> Iterator[list[LaidOut]]:
     """Fail if WeasyPrint warns or refuses anything while laying out documents in this block."""
     seen: list[LaidOut] = []
-    original = build_module.lay_out
+    original = typeset.lay_out
 
     def watched(*args: Any, **kwargs: Any) -> LaidOut:
         result = original(*args, **kwargs)
         seen.append(result)
         return result
 
-    build_module.lay_out = watched  # type: ignore[assignment]
+    setattr(build_module, "lay_out", watched)  # noqa: B010 (build's own name for it)
     try:
         yield seen
     finally:
-        build_module.lay_out = original  # type: ignore[assignment]
+        setattr(build_module, "lay_out", original)  # noqa: B010
     problems = [
         (lo.log.warnings, lo.log.refused) for lo in seen if lo.log.warnings or lo.log.refused
     ]
@@ -303,7 +304,7 @@ def test_write_atomically_keeps_the_old_file_when_interrupted(
     def interrupted(*args: Any, **kwargs: Any) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(output.os, "replace", interrupted)
+    monkeypatch.setattr(os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
         output.write_atomically(target, b"new and longer")
     assert target.read_bytes() == b"old"
@@ -317,12 +318,10 @@ def test_builds_are_reproducible_and_failed_builds_keep_old_output(tmp_path: Pat
     again = {o.path.name: o.path.read_bytes() for o in build(folder, tmp_path / "b")}
     assert first == again, "same input, different bytes"
     before = {p.name: p.read_bytes() for p in (tmp_path / "a" / "mini" / "general").iterdir()}
-    shutil.copy(folder / "briefing.yaml", tmp_path / "good.yaml")
-    (folder / "briefing.yaml").write_text(
-        (tmp_path / "good.yaml").read_text().replace("Something is true.", "{{ broken"),
-        encoding="utf-8",
-    )
-    # Fail late, after validation: a template that raises while rendering.
+    # A valid edit, so the new brief can be made, and a late failure: the handout's
+    # template raises only while rendering, after the brief is laid out.
+    yaml = folder / "briefing.yaml"
+    yaml.write_text(yaml.read_text().replace("Something is true.", "Something else is true."))
     broken = tmp_path / "templates"
     shutil.copytree(TEMPLATES, broken)
     (broken / "base" / "handout.html.j2").write_text("{{ briefing.nope }}")
@@ -334,8 +333,7 @@ def test_builds_are_reproducible_and_failed_builds_keep_old_output(tmp_path: Pat
             audience_names(broken),
         )
     after = {p.name: p.read_bytes() for p in (tmp_path / "a" / "mini" / "general").iterdir()}
-    assert after.keys() == before.keys()
-    assert after["handout.pdf"] == before["handout.pdf"]
+    assert after == before, "the new brief was written without its handout"
 
 
 # --- Text is never cut ---------------------------------------------------------------------
@@ -372,3 +370,65 @@ def test_long_words_break_instead_of_running_off_the_page(tmp_path: Path) -> Non
         # Hyphenation may split the word with a hyphen that is not part of the text.
         flat = "".join("".join(texts).translate({0x2010: None, 0xAD: None, 0x2: None}).split())
         assert word in flat and digest[:64] in flat, document.path.name
+
+
+# --- SVGs and file names the fetcher refuses ----------------------------------------------
+
+
+def use_bomb(levels: int = 9, fan_out: int = 10) -> str:
+    """`levels` nested groups of `fan_out` <use> of the group before: fan_out**levels draws."""
+    groups = ['<g id="g0"><rect width="1" height="1"/></g>']
+    for level in range(1, levels + 1):
+        uses = f'<use xlink:href="#g{level - 1}"/>' * fan_out
+        groups.append(f'<g id="g{level}">{uses}</g>')
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+        f'width="10" height="10"><defs>{"".join(groups)}</defs>'
+        f'<use xlink:href="#g{levels}"/></svg>'
+    )
+
+
+@pytest.mark.parametrize(
+    ("svg", "reason"),
+    [
+        (use_bomb(), "<use>"),
+        (use_bomb(levels=9, fan_out=1), "<use>"),  # a chain deeper than allowed
+        (
+            '<svg xmlns="http://www.w3.org/2000/svg"><image href="http://example.com/x.png"/>'
+            "</svg>",
+            "refers to",
+        ),
+        (
+            '<svg xmlns="http://www.w3.org/2000/svg"><rect style="fill:url(x.svg#p)"/></svg>',
+            "x.svg",
+        ),
+        ('<!DOCTYPE svg [<!ENTITY a "aaaaaaaa">]><svg>&a;&a;</svg>', "entities"),
+        (
+            '<svg xmlns="http://www.w3.org/2000/svg">' + "<rect/>" * 6_000 + "</svg>",
+            "elements",
+        ),
+    ],
+)
+def test_fetcher_refuses_svgs_that_draw_too_much_or_reach_outside(
+    tmp_path: Path, svg: str, reason: str
+) -> None:
+    (tmp_path / "chart.svg").write_text(svg, encoding="utf-8")
+    (tmp_path / "chart-named-as.png").write_text(svg, encoding="utf-8")  # sniffed, not named
+    for name in ("chart.svg", "chart-named-as.png"):
+        laid_out = refused(f'<html><body><img src="{name}"></body></html>', tmp_path)
+        assert [url.rsplit("/", 1)[1] for url in laid_out.log.refused] == [name]
+        assert reason in next(iter(laid_out.log.reasons.values()))
+
+
+def test_fetcher_draws_a_modest_svg(tmp_path: Path) -> None:
+    (tmp_path / "chart.svg").write_text(use_bomb(levels=2, fan_out=10), encoding="utf-8")
+    laid_out = refused('<html lang="en"><img src="chart.svg" alt="a chart"></html>', tmp_path)
+    assert not laid_out.log.refused and not laid_out.log.warnings, laid_out.log
+
+
+def test_fetcher_refuses_a_query_string_on_a_file(tmp_path: Path) -> None:
+    """`big.png?1`, `?2`, … would each be read and decoded as a new image."""
+    Image.new("RGB", (40, 20), "red").save(tmp_path / "big.png")
+    laid_out = refused('<img src="big.png?1"><img src="big.png?2">', tmp_path)
+    assert len(laid_out.log.refused) == 2
+    assert all("query" in reason for reason in laid_out.log.reasons.values())

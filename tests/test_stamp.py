@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from briefgen.cli import run_build
+from briefgen.batch import run_build
 from briefgen.errors import CommandLineError
 from briefgen.stamp import Stamps, Version, build_version
 from tests.conftest import CONTENT, SEED, TEMPLATES

@@ -14,6 +14,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -167,7 +168,7 @@ def test_briefing_files_are_served_only_when_a_page_shows_them(tmp_path: Path) -
     folder = tmp_path / "topic"
     folder.mkdir()
     (folder / "briefing.yaml").write_text(
-        GOOD.replace("summary: A short summary.", "summary: A map ![a map](map.png?v=2)")
+        GOOD.replace("summary: A short summary.", "summary: A map ![a map](map.png)")
     )
     Image.new("RGB", (4, 4)).save(folder / "map.png")
     (folder / "private.txt").write_text("notes")
@@ -274,14 +275,14 @@ def test_page_reloads_on_edit_and_shows_errors(
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    driver: object = browser
+    driver: Any = browser
     base, project, _ = server
     yaml = project / "content" / SLUG / "briefing.yaml"
-    driver.get(f"{base}preview/{SLUG}/general/brief")  # type: ignore[attr-defined]
-    title = driver.find_element(By.CSS_SELECTOR, "h1.title")  # type: ignore[attr-defined]
+    driver.get(f"{base}preview/{SLUG}/general/brief")
+    title = driver.find_element(By.CSS_SELECTOR, "h1.title")
     assert title.text == "Russian peacekeepers in Azerbaijan"
     # The stylesheet came through the server's own route and applied.
-    assert driver.execute_script(  # type: ignore[attr-defined]
+    assert driver.execute_script(
         "return document.styleSheets.length > 0 && document.styleSheets[0].cssRules.length > 0"
     )
 
@@ -291,19 +292,17 @@ def test_page_reloads_on_edit_and_shows_errors(
             "title: Russian peacekeepers in Azerbaijan", "title: Peacekeepers, revised title", 1
         )
     )
-    WebDriverWait(driver, 30).until(  # type: ignore[arg-type]
+    WebDriverWait(driver, 30).until(
         lambda d: d.find_element(By.CSS_SELECTOR, "h1.title").text == "Peacekeepers, revised title"
     )
 
     yaml.write_text(text.replace("summary:", "sumary:", 1))
-    WebDriverWait(driver, 30).until(  # type: ignore[arg-type]
+    WebDriverWait(driver, 30).until(
         lambda d: d.find_elements(By.CSS_SELECTOR, "pre.briefgen-error")
     )
-    error = driver.find_element(By.CSS_SELECTOR, "pre.briefgen-error").text  # type: ignore[attr-defined]
+    error = driver.find_element(By.CSS_SELECTOR, "pre.briefgen-error").text
     assert re.search(r"briefing\.yaml:\d+:\d+: unknown key \"sumary\"", error), error
 
     # Fixing the file brings the preview back, with the server still running.
     yaml.write_text(text)
-    WebDriverWait(driver, 30).until(  # type: ignore[arg-type]
-        lambda d: d.find_elements(By.CSS_SELECTOR, "h1.title")
-    )
+    WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, "h1.title"))

@@ -1,0 +1,66 @@
+"""Typographic care for plain text fields: curly quotes, and no runt at a title's end.
+
+Markdown prose gets curly quotes from Markdown's `smarty` extension (`briefgen/markup.py`);
+plain fields (titles, claims, labels, figures, events) and audience labels get them
+here, through Jinja's `finalize`; citations (`briefgen/citations.py`) call
+`smart_quotes` on the fields they print.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from markupsafe import Markup, escape
+
+NBSP = "\u00a0"
+NO_BREAK_CLASS = "no-break"
+"""Styled `white-space: nowrap` in templates/base/css/common.css."""
+MAX_GLUED_CHARS = 24
+"""The last two words are kept together only while they are short enough to move to the
+next line as a pair; a longer pair could overflow a narrow box."""
+
+_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)|'(?=\d\ds?\b)")
+_OPEN_SINGLE = re.compile(r"(^|[\s(\[{“‘—–-])'")
+_OPEN_DOUBLE = re.compile(r"(^|[\s(\[{‘“—–-])\"")
+_URL = re.compile(r"^(https?|mailto|file|data):", re.IGNORECASE)
+
+
+def smart_quotes(text: str) -> str:
+    """Straight quotes and apostrophes as typographers set them: ’ ‘ ’ “ ”."""
+    text = _APOSTROPHE.sub("’", text)
+    text = _OPEN_SINGLE.sub(r"\1‘", text).replace("'", "’")
+    return _OPEN_DOUBLE.sub(r"\1“", text).replace('"', "”")
+
+
+def curl_printed(value: Any) -> Any:
+    """For Jinja's `finalize`: every plain string a template prints gets curly quotes.
+
+    HTML already made is left as it is: rendered Markdown has them from `smarty`, macros
+    and blocks were finalized as they rendered, citations curl their own fields, and
+    CSS (`css_string`, font stacks) needs its straight quotes. Addresses stay as typed.
+    """
+    if isinstance(value, str) and not isinstance(value, Markup) and not _URL.match(value):
+        return smart_quotes(value)
+    return value
+
+
+def no_runt(text: str) -> Markup:
+    """The text with its last two words kept on one line (a no-break span, so no break
+    after a dash either, as in "1960–2008"): no line ends on one word or number alone.
+
+    Returns HTML, which `curl_printed` leaves alone, so the quotes are curled and the
+    right-to-left runs isolated here."""
+    words = text.split()
+    if len(words) < 3 or len(words[-2]) + 1 + len(words[-1]) > MAX_GLUED_CHARS:
+        return Markup(_printed(text))
+    head, _, _ = text.rstrip().rpartition(words[-2])
+    pair = f"{words[-2]}{NBSP}{words[-1]}"
+    return Markup(f'{_printed(head)}<span class="{NO_BREAK_CLASS}">{_printed(pair)}</span>')
+
+
+def _printed(text: str) -> Markup:
+    """Plain text as `curl_printed` and the bidi isolation would print it, escaped."""
+    from briefgen.bidi import isolate_right_to_left
+
+    return escape(isolate_right_to_left(smart_quotes(text)))
