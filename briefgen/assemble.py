@@ -19,8 +19,6 @@ from typing import Any
 import pikepdf
 from pikepdf import Array, Dictionary, Name, NumberTree, OutlineItem, PageLocation, Pdf, String
 
-_DESTINATION_KEYS = ("/Dest",)
-
 
 @dataclass
 class Bookmark:

@@ -171,7 +171,8 @@ class StampSettings(Strict):
 class QrSettings(Strict):
     """Small QR codes on the brief that open its online edition and its sources."""
 
-    brief: bool = Field(description="Print the codes on the brief.")
+    brief: bool = Field(description="Print the codes in the brief's footer.")
+    handout: bool = Field(description="Print a code beside each source with a URL.")
     sources: bool = Field(description="A code for each source and further reading with a URL.")
     max_codes: int = Field(ge=0, le=8)
     online_edition: Url | None = Field(

@@ -10,13 +10,14 @@ the HTML of `document_html`. The batch around them is in `batch.py`.
 
 from __future__ import annotations
 
+import os
 import time
 import traceback
 from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from briefgen.audience import Audience, load_audience
 from briefgen.documents import DOCUMENT_KINDS, DocumentKind
@@ -34,6 +35,7 @@ from briefgen.render_html import (
     expected_brief_text,
     for_audience,
 )
+from briefgen.scaffold import placeholder_errors
 from briefgen.schema import Briefing
 from briefgen.stamp import Stamps, stamp_document
 from briefgen.summary import DocumentResult
@@ -117,6 +119,9 @@ def prepare_briefing(
     """The briefing validated (schema, sources, images, audience names) and its glyphs checked."""
     briefing, loaded = load_briefing(folder, known_audiences)
     check_briefing_glyphs(loaded, templates)
+    unedited = placeholder_errors(loaded)
+    if unedited:
+        raise ContentErrors(unedited)
     return briefing, loaded
 
 
@@ -235,11 +240,23 @@ def make_document(inputs: Inputs, kind: DocumentKind, options: BuildOptions) -> 
     else:
         laid_out, html, steps = fit_brief(inputs, lay_out_here)
     # Writing the PDF fetches attachments and may warn too, so it comes before the checks.
+    html = portable_html(html, inputs, options)
     data = pdf_bytes(laid_out, html)
     if options.stamps is not None and options.stamps.active:
         data = stamp_document(data, inputs.audience, options.templates, options.stamps)
     raise_refusals(laid_out.log, inputs, kind, options)
     return MadeDocument(kind, html, data, laid_out.pages, time.perf_counter() - started, steps)
+
+
+def portable_html(html: str, inputs: Inputs, options: BuildOptions) -> str:
+    """`html` with its `file://` URLs of templates/ and the briefing folder made relative
+    to the output folder: the written HTML (and the PDF identifier derived from it) are
+    then the same from any checkout, and do not expose the machine's paths."""
+    written_in = (options.out / inputs.folder.name / inputs.audience.name).resolve()
+    for root in (options.templates, inputs.folder):
+        relative = Path(os.path.relpath(root.resolve(), written_in)).as_posix()
+        html = html.replace(root.resolve().as_uri() + "/", quote(relative) + "/")
+    return html
 
 
 def fit_brief(inputs: Inputs, lay_out_here: Callable[[str], LaidOut]) -> tuple[LaidOut, str, str]:

@@ -26,7 +26,7 @@ from briefgen.schema import Chart
 MM_PER_INCH = 25.4
 FONT_SIZE_PT = 7.5
 ASPECT = 0.46
-"""Height over width of the plotting area."""
+"""Height over width of the plotting area (the handout's; the brief's is flatter)."""
 BAR_LABELS_UP_TO = 16
 """Bars up to this many carry their value at the end, so no one reads numbers off a grid."""
 HORIZONTAL_LABEL_CHARS = 9
@@ -54,19 +54,29 @@ _cache: dict[tuple[Any, ...], str] = {}
 _registered: set[tuple[FontFile, ...]] = set()
 
 
-def chart_image(chart: Chart, width_mm: float, style: ChartStyle, templates: Path) -> str:
-    """The chart as a `data:` URI holding an SVG `width_mm` wide, ready for `<img src>`."""
+def chart_image(chart: Chart, size: tuple[float, float], style: ChartStyle, templates: Path) -> str:
+    """The chart as a `data:` URI holding an SVG, ready for `<img src>`.
+
+    `size` is the width in mm and the plot's height over width.
+    """
     path = Path(chart.data)
     stat = path.stat()
-    key = (chart.model_dump_json(), stat.st_mtime_ns, stat.st_size, width_mm, style, templates)
+    key = (chart.model_dump_json(), stat.st_mtime_ns, stat.st_size, size, style, templates)
     with _lock:
         if key not in _cache:
-            svg = draw(chart, read_data(path), width_mm, style, templates)
+            svg = draw(chart, read_data(path), size[0], style, templates, size[1])
             _cache[key] = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
         return _cache[key]
 
 
-def draw(chart: Chart, data: DataSet, width_mm: float, style: ChartStyle, templates: Path) -> bytes:
+def draw(
+    chart: Chart,
+    data: DataSet,
+    width_mm: float,
+    style: ChartStyle,
+    templates: Path,
+    aspect: float = ASPECT,
+) -> bytes:
     """The chart as SVG bytes, deterministic for the same input."""
     import matplotlib as mpl
 
@@ -92,7 +102,7 @@ def draw(chart: Chart, data: DataSet, width_mm: float, style: ChartStyle, templa
     with mpl.rc_context(settings):  # type: ignore[arg-type]
         columns = legend_columns(list(series), width_mm)
         legend_rows = -(-len(series) // columns) if len(series) > 1 else 0
-        figure = _figure(width_mm, len(categories), chart.kind, categories, legend_rows)
+        figure = _figure(width_mm, aspect, len(categories), chart.kind, categories, legend_rows)
         axes = figure.add_subplot()
         if chart.kind == "bar":
             _bars(axes, categories, series, style)
@@ -166,11 +176,13 @@ def _horizontal(kind: str, categories: list[str]) -> bool:
     return kind == "bar" and max(len(c) for c in categories) > HORIZONTAL_LABEL_CHARS
 
 
-def _figure(width_mm: float, count: int, kind: str, categories: list[str], legend_rows: int) -> Any:
+def _figure(
+    width_mm: float, aspect: float, count: int, kind: str, categories: list[str], legend_rows: int
+) -> Any:
     from matplotlib.figure import Figure
 
     width = width_mm / MM_PER_INCH
-    height = width * ASPECT + legend_rows * LEGEND_ROW_MM / MM_PER_INCH
+    height = width * aspect + legend_rows * LEGEND_ROW_MM / MM_PER_INCH
     if _horizontal(kind, categories):
         height = max(height * 0.6, (count * 0.2 + 0.45))  # one line per bar
     return Figure(figsize=(width, height))

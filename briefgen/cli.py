@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -292,7 +293,7 @@ def new_audience(ctx: click.Context, name: str, source: str) -> None:
         raise CommandLineError(f"{display_path(target)} already exists; pick another name")
     shutil.copytree(original.folder, target)
     click.echo(f"created {display_path(target)} from {source}; edit audience.yaml, then run")
-    click.echo(f"  briefgen build --audience {name}")
+    click.echo(f"  {invocation()} build --audience {name}")
 
 
 @cli.command("new")
@@ -307,7 +308,7 @@ def new_briefing(ctx: click.Context, slug: str) -> None:
     root = Path(ctx.obj["templates"]).parent
     target = scaffold(ctx.obj["content"], slug, root, dt.date.today().isoformat())
     click.echo(f"created {display_path(target)}; edit it, then run")
-    click.echo(f"  briefgen check {display_path(target.parent)}")
+    click.echo(f"  {invocation()} check {display_path(target.parent)}")
 
 
 @cli.command("schema")
@@ -371,6 +372,18 @@ def preflight(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> Non
     click.echo(report_json(reports) if as_json else report_table(reports))
     if any(report.errors for report in reports):
         ctx.exit(1)
+
+
+def invocation() -> str:
+    """The command that runs briefgen here, as the user can type it again: `briefgen` if
+    that is the one on PATH, else the path it was started by (`.venv/bin/briefgen`)."""
+    started = Path(sys.argv[0])
+    if started.name == "__main__.py":
+        return f"{display_path(Path(sys.executable))} -m briefgen"
+    on_path = shutil.which("briefgen")
+    if on_path and started.exists() and Path(on_path).resolve() == started.resolve():
+        return "briefgen"
+    return display_path(started) if started.name == "briefgen" else "briefgen"
 
 
 def main() -> None:

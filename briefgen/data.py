@@ -253,9 +253,11 @@ def chart_series(
         raise found
     names = chart.y or [c for c in data.columns if c != x]
     if not names:
+        separated = "; it looks separated by semicolons: save it with commas" if ";" in x else ""
         raise loaded.error(
             (*location, "data"),
-            f"{data.path.name} has only the column {x}; a chart needs a column of numbers too",
+            f"{data.path.name} has only the column {x}; a chart needs a column of numbers "
+            f"too{separated}",
         )
     for j, name in enumerate(names):
         column = _column(data, name, loaded, (*location, "y", j) if chart.y else location)

@@ -9,14 +9,17 @@ which is what keeps a no-op build fast.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from briefgen.documents import DOCUMENT_KINDS, DocumentKind
+from briefgen.output import write_atomically
 from briefgen.paths import audience_folder, base_folder
 from briefgen.summary import DocumentResult
 
@@ -35,35 +38,76 @@ def _files(folder: Path, recursive: bool = True) -> list[Path]:
     )
 
 
-def hash_files(files: list[Path], root: Path, digest: Any) -> None:
+HASHES_NAME = ".briefgen-hashes.json"
+RACY_SECONDS = 2.0
+"""A file changed this recently may change again within the same mtime tick, so its hash
+is not remembered (git's "racy" rule)."""
+
+
+class FileHashes:
+    """Each input file's hash, remembered with its size and mtime: a file whose size and
+    mtime are unchanged is not read again. A cache in the output folder; losing it only
+    costs a re-hash."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self.known: dict[str, list[Any]] = {}
+        self.changed = False
+        self.read = 0
+        """Files read and hashed in this run, for tests and the benchmark."""
+        if path is not None:
+            try:
+                data = json.loads(path.read_text("utf-8"))
+                if isinstance(data, dict):
+                    self.known = data
+            except (OSError, ValueError):
+                self.known = {}
+
+    def of(self, path: Path) -> bytes:
+        stat = path.stat()
+        key = str(path.resolve())
+        entry = self.known.get(key)
+        if entry and entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns:
+            return bytes.fromhex(entry[2])
+        self.read += 1
+        digest = hashlib.sha256(path.read_bytes()).digest()
+        if time.time() - stat.st_mtime > RACY_SECONDS:
+            self.known[key] = [stat.st_size, stat.st_mtime_ns, digest.hex()]
+            self.changed = True
+        return digest
+
+    def save(self) -> None:
+        if self.path is None or not self.changed:
+            return
+        with contextlib.suppress(OSError):  # a cache: the build goes on without it
+            write_atomically(self.path, json.dumps(self.known).encode("utf-8"))
+
+
+def hash_files(files: list[Path], root: Path, digest: Any, hashes: FileHashes) -> None:
     for path in files:
         digest.update(path.relative_to(root).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
+        digest.update(hashes.of(path))
 
 
-_package_hash: str | None = None
-
-
-def package_hash() -> str:
+def package_hash(hashes: FileHashes) -> str:
     """briefgen's version and source: a code change rebuilds everything."""
-    global _package_hash
-    if _package_hash is None:
-        from briefgen import __version__
+    from briefgen import __version__
 
-        package = Path(__file__).parent
-        digest = hashlib.sha256(__version__.encode())
-        hash_files(sorted(package.glob("*.py")), package, digest)
-        _package_hash = digest.hexdigest()
-    return _package_hash
+    package = Path(__file__).parent
+    digest = hashlib.sha256(__version__.encode())
+    hash_files(sorted(package.glob("*.py")), package, digest, hashes)
+    return digest.hexdigest()
 
 
-def tree_hash(root: Path, recursive: bool = True, cache: dict[Any, str] | None = None) -> str:
+def tree_hash(
+    root: Path, hashes: FileHashes, recursive: bool = True, cache: dict[Any, str] | None = None
+) -> str:
     """The hash of every (non-hidden) file under `root`, names included."""
     key = (root, recursive)
     if cache is not None and key in cache:
         return cache[key]
     digest = hashlib.sha256()
-    hash_files(_files(root, recursive), root, digest)
+    hash_files(_files(root, recursive), root, digest, hashes)
     result = digest.hexdigest()
     if cache is not None:
         cache[key] = result
@@ -71,16 +115,23 @@ def tree_hash(root: Path, recursive: bool = True, cache: dict[Any, str] | None =
 
 
 def input_hash(
-    folder: Path, templates: Path, audience: str, cache: dict[Any, str] | None = None
+    folder: Path,
+    templates: Path,
+    audience: str,
+    cache: dict[Any, str] | None = None,
+    hashes: FileHashes | None = None,
 ) -> str:
     """Everything one briefing × audience is built from: the briefing folder, the
     audience folder, base/, files at the top of templates/, and briefgen itself."""
+    hashes = hashes or FileHashes()
+    if cache is not None and "package" not in cache:
+        cache["package"] = package_hash(hashes)
     parts = [
-        tree_hash(folder, cache=cache),
-        tree_hash(audience_folder(templates, audience), cache=cache),
-        tree_hash(base_folder(templates), cache=cache),
-        tree_hash(templates, recursive=False, cache=cache),
-        package_hash(),
+        tree_hash(folder, hashes, cache=cache),
+        tree_hash(audience_folder(templates, audience), hashes, cache=cache),
+        tree_hash(base_folder(templates), hashes, cache=cache),
+        tree_hash(templates, hashes, recursive=False, cache=cache),
+        cache["package"] if cache is not None else package_hash(hashes),
     ]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
@@ -203,11 +254,12 @@ def plan(
     `variant` names what else shapes the output (the stamps asked for), so a draft and a
     final build of the same inputs are different outputs."""
     cache: dict[Any, str] = {}
+    hashes = FileHashes(manifest.out / HASHES_NAME)
     stale: list[Job] = []
     fresh: list[DocumentResult] = []
     for folder in folders:
         for audience in audiences:
-            inputs = input_hash(folder, templates, audience, cache)
+            inputs = input_hash(folder, templates, audience, cache, hashes)
             if variant:
                 inputs = hashlib.sha256(f"{inputs}\n{variant}".encode()).hexdigest()
             for kind in kinds:
@@ -216,6 +268,7 @@ def plan(
                     fresh.append(manifest.up_to_date(job))
                 else:
                     stale.append(job)
+    hashes.save()
     return stale, fresh
 
 

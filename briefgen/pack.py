@@ -145,7 +145,7 @@ def build_pack(
     cover, slots = _cover_and_plan(loaded, documents, lengths, titles, templates, options)
     scale = audience.config.pack.content_scale
     assembler = Assembler()
-    cover_outline = assembler.add_part(cover)
+    assembler.add_part(cover)  # its own headings are covered by the "Agenda" bookmark
     with pikepdf.Pdf.open(io.BytesIO(cover)) as cover_pdf:
         width, height = (float(v) for v in cover_pdf.pages[0].mediabox[2:])
     outlines: dict[PackDocument, list[Bookmark]] = {}
@@ -155,7 +155,7 @@ def build_pack(
         elif slot.what == "document" and slot.index == 0:
             assert slot.document is not None
             outlines[slot.document] = assembler.add_part(slot.document.path.read_bytes(), scale)
-    outline = _outline(loaded, slots, outlines, cover_outline)
+    outline = _outline(loaded, slots, outlines)
     meeting = loaded.meeting
     labels = audience.config.pack.labels
     stamp_of = f"D:{meeting.date:%Y%m%d}000000Z"
@@ -265,7 +265,6 @@ def _outline(
     loaded: LoadedMeeting,
     slots: list[PageSlot],
     outlines: dict[PackDocument, list[Bookmark]],
-    cover_outline: list[Bookmark],
 ) -> list[Bookmark]:
     """Meeting, then each item, then each document with its own outline under it."""
     labels = loaded.audience.config.pack.labels
@@ -285,7 +284,6 @@ def _outline(
             if document.item == number:
                 entry.children.append(Bookmark(document.title, page, children=outlines[document]))
         meeting.children.append(entry)
-    del cover_outline  # the cover's own headings are covered by "Agenda"
     return [meeting]
 
 

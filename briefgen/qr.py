@@ -22,7 +22,7 @@ QUIET_ZONE = 4
 class QrCode:
     url: str
     caption: str
-    svg: Markup
+    image: Markup
 
 
 def qr_links(briefing: Briefing, audience: Audience) -> list[tuple[str, str]]:
@@ -52,18 +52,31 @@ def qr_links(briefing: Briefing, audience: Audience) -> list[tuple[str, str]]:
     return list(dict.fromkeys((url, first[url]) for url, _ in links))[: settings.max_codes]
 
 
-def qr_codes(briefing: Briefing, audience: Audience) -> list[QrCode]:
-    """The brief's codes, drawn; empty when the audience prints none."""
-    if not audience.config.qr.brief:
-        return []
+def qr_image(url: str, audience: Audience) -> Markup:
+    """One code as an SVG image (vector paths, with alt text for screen readers)."""
     import segno
 
-    codes = []
-    for url, caption in qr_links(briefing, audience):
-        code = segno.make(url, error="m", micro=False)
-        svg = code.svg_inline(
-            scale=1, border=QUIET_ZONE, omitsize=True, dark=audience.config.palette.ink
-        )
-        # segno writes only the path of the modules; the URL is encoded, never inserted.
-        codes.append(QrCode(url, caption, Markup(svg)))
-    return codes
+    code = segno.make(url, error="m", micro=False)
+    source = code.svg_data_uri(
+        scale=1, border=QUIET_ZONE, omitsize=True, dark=audience.config.palette.ink
+    )
+    alt = f"{audience.config.labels.scan_links}: {url}"
+    return Markup('<img class="qr-svg" src="{}" alt="{}">').format(source, alt)
+
+
+def qr_codes(briefing: Briefing, audience: Audience) -> list[QrCode]:
+    """The brief's codes, drawn; empty unless the audience prints them on the brief."""
+    if not audience.config.qr.brief:
+        return []
+    return [
+        QrCode(url, caption, qr_image(url, audience))
+        for url, caption in qr_links(briefing, audience)
+    ]
+
+
+def source_codes(briefing: Briefing, audience: Audience) -> dict[str, Markup]:
+    """A code for every source and further-reading URL, for the handout's sources section."""
+    if not audience.config.qr.handout:
+        return {}
+    urls = [s.url for s in [*briefing.sources, *briefing.further_reading] if s.url]
+    return {url: qr_image(url, audience) for url in dict.fromkeys(urls)}

@@ -26,7 +26,7 @@ from briefgen.markup import (
     printed_address,
     render_markdown,
 )
-from briefgen.qr import qr_codes
+from briefgen.qr import qr_codes, source_codes
 from briefgen.schema import Briefing, Tailored
 from briefgen.timeline import STRIP_FONT_EM, timeline_layout
 from briefgen.typography import curl_printed, no_runt, smart_quotes
@@ -35,9 +35,9 @@ if TYPE_CHECKING:
     from citeproc import CitationStylesStyle
 
 TEMPLATE_NAMES: dict[DocumentKind, str] = {"brief": "brief.html.j2", "handout": "handout.html.j2"}
-CHART_WIDTH_MM: dict[DocumentKind, float] = {"brief": 112, "handout": 165}
-"""Charts are drawn at the width they print (the brief's main column, the handout's
-text block), so their type comes out at its drawn size."""
+CHART_SIZE: dict[DocumentKind, tuple[float, float]] = {"brief": (112, 0.34), "handout": (165, 0.46)}
+"""Charts are drawn at the width in mm they print (the brief's main column, the handout's
+text block), so their type comes out at its drawn size; flatter on the crowded brief."""
 PRIORITY_ORDER = {"high": 0, "normal": 1, "low": 2}
 ACTION_SECTIONS = ("implications", "recommendations")
 """Lists of `Recommendation` items: the brief prints them near the end."""
@@ -326,12 +326,13 @@ class TemplateRenderer:
             "several_authors": argued_by_several(shown),
             "notes": notes,
             "qr_codes": qr_codes(shown, self.audience) if kind == "brief" else [],
+            "source_codes": source_codes(shown, self.audience) if kind == "handout" else {},
             "cite": Citations(shown, self.citation_style(), config.labels.paragraph),
             "font_faces": Markup(font_face_css(self.templates)),
             "font_stack": lambda family: Markup(font_stack(family, self.templates)),
             "data_table": table_view,
             "chart_src": lambda chart: chart_image(
-                chart, CHART_WIDTH_MM[kind], self.chart_style, self.templates
+                chart, CHART_SIZE[kind], self.chart_style, self.templates
             ),
         }
         return notes.resolve(self.render_template(TEMPLATE_NAMES[kind], context))

@@ -7,7 +7,8 @@ import json
 import os
 from pathlib import Path
 
-from briefgen.errors import CommandLineError, display_path
+from briefgen.errors import BriefgenError, CommandLineError, display_path
+from briefgen.load import LoadedYaml, strings_in
 from briefgen.output import write_atomically
 from briefgen.paths import BRIEFING_FILE, BRIEFING_NAME, BRIEFING_NAME_RULE
 
@@ -63,6 +64,33 @@ argument:                     # the author's reasons, in order; at least one
 #     priority: normal
 # implications: []            # same form: what this means for the reader
 """
+
+
+PLACEHOLDERS = {
+    "Title of the source": "the source's title",
+    "Two or three sentences, conclusion first. This is what a reader who stops here takes "
+    "away.": "your bottom line",
+    "One paragraph that says what happened and what the author argues.": "your summary",
+    "What the figure counts": "what your figure counts",
+    "The author's first point in one line.": "the author's first point",
+    "The reason in full, for the handout.": "the reason in full",
+    "A terse version for the brief.": "a short version of the reason",
+}
+"""The example text `briefgen new` writes, and what to write instead: a briefing that
+still holds any of it is refused, so a scaffold never prints as if it were content."""
+
+
+def placeholder_errors(loaded: LoadedYaml) -> list[BriefgenError]:
+    """One located error for each field that still holds `briefgen new`'s example text."""
+    return [
+        loaded.error(
+            location,
+            f"{'.'.join(map(str, location))}: still the example text from `briefgen new`; "
+            f"replace it with {PLACEHOLDERS[text.strip()]}",
+        )
+        for location, text in strings_in(loaded.data)
+        if text.strip() in PLACEHOLDERS
+    ]
 
 
 def write_schema(root: Path) -> Path:

@@ -18,6 +18,7 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -313,6 +314,10 @@ def watch_changes(
         rebuilder.request()
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def serve(
     templates: Path,
     content: Path,
@@ -366,6 +371,9 @@ def serve(
     host, real_port = server.server_address[:2]
     host = host.decode() if isinstance(host, bytes) else host
     click.echo(f"serving http://{host}:{real_port}/ — Ctrl-C to stop", err=True)
+    # `kill`, a service manager or a CI time-out stop it as Ctrl-C does, with the same
+    # clean teardown, also where SIGINT is ignored (under nohup).
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:

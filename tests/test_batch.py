@@ -142,6 +142,23 @@ def test_an_internal_error_is_one_line_and_its_traceback_is_kept_for_debug(
     assert 'raise TypeError("something unexpected")' in result.stderr
 
 
+@pytest.mark.slow
+def test_the_same_inputs_give_the_same_bytes_from_any_checkout(tmp_path: Path) -> None:
+    """Two copies of the project at different places and depths build identical files,
+    and no file names the machine's path."""
+    built = []
+    for copy in (tmp_path / "one", tmp_path / "two" / "deeper"):
+        shutil.copytree(TEMPLATES, copy / "templates")
+        write_briefing(copy, "mini", "A minimal briefing")
+        result = run_cli("build", "-a", "general", "-j", "1", cwd=copy)
+        assert result.exit_code == 0, result.stderr
+        folder = copy / "build" / "mini" / "general"
+        built.append({p.name: p.read_bytes() for p in folder.iterdir() if p.suffix != ".json"})
+    assert built[0] == built[1]
+    for data in built[0].values():
+        assert str(tmp_path).encode() not in data and b"file://" not in data
+
+
 # --- The output folder --------------------------------------------------------------------
 
 

@@ -149,3 +149,9 @@ def test_check_reports_a_bad_csv_without_a_traceback(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     assert f"trend.csv:{line_of(csv, 'twenty-nine')}: " in result.output
+
+
+def test_a_semicolon_separated_file_says_so(tmp_path: Path) -> None:
+    folder = briefing_with_data(tmp_path / "b", figures=[BAR_CHART])
+    (folder / "poverty.csv").write_text("Region;1990\nA;1\n", encoding="utf-8")
+    assert "separated by semicolons: save it with commas" in problem(folder)

@@ -132,14 +132,35 @@ def test_summary_lists_each_refusal_with_its_reason() -> None:
     assert table[-1] == "0 built, 0 up to date, 1 refused, 1 not written"
 
 
-def test_a_no_op_build_is_fast_and_does_not_import_weasyprint(project: Path) -> None:
+NO_OP = """
+import sys
+import briefgen.incremental as incremental
+from briefgen.cli import cli
+
+real = incremental.FileHashes.of
+read = []
+
+def counted(self, path):
+    before = self.read
+    digest = real(self, path)
+    if self.read > before:
+        read.append(path)
+    return digest
+
+incremental.FileHashes.of = counted
+cli.main(["build"], standalone_mode=False)
+print("READ", len(read))
+print("IMPORTED" if "weasyprint" in sys.modules else "CLEAN")
+"""
+
+
+def test_a_no_op_build_reads_no_unchanged_file_and_does_not_import_weasyprint(
+    project: Path,
+) -> None:
+    """What makes a no-op build cheap, counted: no rendering stack is imported, and
+    files whose size and mtime are unchanged are not read and hashed again."""
     pretend_built(project)
-    script = (
-        "import sys\n"
-        "from briefgen.cli import cli\n"
-        "cli.main(['build'], standalone_mode=False)\n"
-        "print('IMPORTED' if 'weasyprint' in sys.modules else 'CLEAN')\n"
-    )
+    script = NO_OP
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     result = subprocess.run(
         [sys.executable, "-c", script],
@@ -151,3 +172,5 @@ def test_a_no_op_build_is_fast_and_does_not_import_weasyprint(project: Path) -> 
     )
     assert result.stdout.strip().endswith("CLEAN"), result.stdout + result.stderr
     assert "0 built, 8 up to date" in result.stdout
+    # pretend_built planned once already, hashing every input; nothing changed since.
+    assert result.stdout.split("READ ", 1)[1].split()[0] == "0", result.stdout

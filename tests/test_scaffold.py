@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from briefgen.scaffold import PLACEHOLDERS
 from briefgen.schema import Briefing
 from tests.conftest import ROOT, TEMPLATES, run_cli
 
@@ -20,15 +21,30 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def test_new_briefing_passes_check_as_written(project: Path) -> None:
+def test_new_briefing_is_valid_but_refused_until_its_example_text_is_replaced(
+    project: Path,
+) -> None:
     result = run_cli("new", "my-topic")
     assert result.exit_code == 0, result.output
     written = project / "content" / "my-topic" / "briefing.yaml"
-    assert written.read_text().splitlines()[0] == (
+    text = written.read_text()
+    assert text.splitlines()[0] == (
         "# yaml-language-server: $schema=../../schema/briefing.schema.json"
     )
     result = run_cli("check", "content/my-topic")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1
+    errors = result.stderr.splitlines()
+    assert len(errors) == len(PLACEHOLDERS), errors
+    assert errors[0].startswith("content/my-topic/briefing.yaml:")
+    assert "sources.0.title: still the example text from `briefgen new`; replace it with " in (
+        result.stderr
+    )
+    for n, placeholder in enumerate(PLACEHOLDERS):
+        assert placeholder in text.replace("\n  ", " "), placeholder
+        text = text.replace(placeholder, f"Written by the author ({n}).")
+    written.write_text(text)
+    result = run_cli("check", "content/my-topic")
+    assert result.exit_code == 0, result.stderr
     assert "ok  content/my-topic/briefing.yaml" in result.output
 
 
@@ -43,7 +59,7 @@ def test_new_title_that_looks_like_another_yaml_type_still_passes_check(
         in (project / "content" / slug / "briefing.yaml").read_text()
     )
     result = run_cli("check", f"content/{slug}")
-    assert result.exit_code == 0, result.output
+    assert all("still the example text" in line for line in result.stderr.splitlines())
 
 
 def test_new_refuses_to_overwrite_and_bad_names(project: Path) -> None:

@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -49,7 +50,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen[str]]]:
         time.sleep(0.1)
     yield match.group(0), tmp_path, process
     if process.poll() is None:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signal.SIGTERM)  # works even where SIGINT is ignored (nohup)
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
@@ -210,13 +211,40 @@ def test_rebuilder_runs_builds_niced(tmp_path: Path) -> None:
     assert int(record.read_text()) == min(os.nice(0) + 10, 19)
 
 
-def test_rebuilder_starts_no_build_after_stop(tmp_path: Path) -> None:
-    """stop() and starting a build share a lock, so a request racing Ctrl-C starts nothing."""
-    rebuilder = PdfRebuilder(["sleep", "30"])
-    rebuilder.stop()  # Ctrl-C arrives first …
-    rebuilder.wanted.set()  # … then the loop sees a pending change
+def test_rebuilder_starts_no_build_after_stop() -> None:
+    """Ctrl-C lands after the loop took a change but before it starts the build: the
+    check made under the lock sees the stop, and no build starts."""
+    rebuilder = PdfRebuilder(["sleep", "3"])
+
+    class StopOnTake(threading.Event):
+        def clear(self) -> None:
+            super().clear()
+            rebuilder.stop()
+
+    rebuilder.wanted = StopOnTake()
+    rebuilder.wanted.set()
     rebuilder.loop()
     assert rebuilder.process is None
+
+
+def test_a_stop_racing_a_starting_build_ends_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C while the build is being started: stop() waits for the lock, so it sees the
+    new process and ends it, instead of missing it and leaving it to run."""
+    rebuilder = PdfRebuilder([sys.executable, "-c", "import time; time.sleep(5)"])
+    real_popen = subprocess.Popen
+    stopper = threading.Thread(target=rebuilder.stop)
+
+    def popen(*args: Any, **kwargs: Any) -> Any:
+        stopper.start()
+        stopper.join(timeout=1)  # blocked on the lock, or already finished without it
+        return real_popen(*args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    rebuilder.wanted.set()
+    rebuilder.loop()
+    stopper.join(timeout=10)
+    assert rebuilder.process is not None
+    assert rebuilder.process.returncode == -signal.SIGTERM, "the build ran to its end"
 
 
 def test_rebuilder_stop_ends_a_running_build() -> None:
@@ -232,9 +260,12 @@ def test_rebuilder_stop_ends_a_running_build() -> None:
     assert not rebuilder.thread.is_alive()
 
 
-def test_stops_cleanly_on_ctrl_c(server: tuple[str, Path, subprocess.Popen[str]]) -> None:
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
+def test_stops_cleanly_on_ctrl_c_and_sigterm(
+    server: tuple[str, Path, subprocess.Popen[str]], stop_signal: signal.Signals
+) -> None:
     _, project, process = server
-    process.send_signal(signal.SIGINT)
+    process.send_signal(stop_signal)
     assert process.wait(timeout=15) == 0
     assert "stopped" in (project / "watch.log").read_text()
 
