@@ -121,6 +121,7 @@ class Labels(Strict):
     speakers_quotes: Text = Field(description="`quotes` when the quotes name their speakers.")
     affiliation: Text
     licence: Text
+    unofficial_translation: Text
     figures: Text
     figure: Text
     table: Text

@@ -278,6 +278,7 @@ def run_check(
     Returns whether everything passed.
     """
     from briefgen.build import BuildOptions, Done, WorkOrder, prepare
+    from briefgen.translation import untranslated_report
 
     known = audience_list(templates)
     folders = find_briefings(paths, content)
@@ -286,6 +287,15 @@ def run_check(
     for problem in prepared.problems:
         console.error(str(problem.error))
     failed = {f for f in folders for a in known if prepared.problem_for(f, a)}
+    for folder, translations in prepared.translations.items():
+        # Untranslated fields print in the original language: listed, errors under --strict.
+        loaded = next((i.loaded for (f, _), i in prepared.inputs.items() if f == folder), None)
+        if loaded is None:
+            continue  # every audience failed; those errors are printed already
+        for line in untranslated_report(translations, loaded, strict):
+            console.error(str(line) if strict else f"{line} [untranslated]")
+            if strict:
+                failed.add(folder)
     jobs = tuple(
         Job(folder, audience, kind, "")
         for folder in folders

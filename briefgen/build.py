@@ -39,6 +39,7 @@ from briefgen.scaffold import placeholder_errors
 from briefgen.schema import Briefing
 from briefgen.stamp import Stamps, stamp_document
 from briefgen.summary import DocumentResult
+from briefgen.translation import Translation, for_language, load_translations
 from briefgen.typeset import (
     LaidOut,
     ResourceLog,
@@ -108,6 +109,8 @@ class Prepared:
 
     inputs: dict[tuple[Path, str], Inputs] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    translations: dict[Path, dict[str, Translation]] = field(default_factory=dict)
+    """Each briefing's translation overlays by language, for `check` to list gaps."""
 
     def problem_for(self, folder: Path, audience: str) -> Problem | None:
         return next((p for p in self.problems if p.stops(folder, audience)), None)
@@ -123,6 +126,16 @@ def prepare_briefing(
     if unedited:
         raise ContentErrors(unedited)
     return briefing, loaded
+
+
+def prepare_translations(
+    folder: Path, briefing: Briefing, loaded: LoadedYaml, templates: Path
+) -> dict[str, Translation]:
+    """The briefing's translation overlays, validated and their glyphs checked."""
+    translations = load_translations(folder, briefing, loaded)
+    for translation in translations.values():
+        check_briefing_glyphs(translation.loaded, templates)
+    return translations
 
 
 def prepare_audience(audience: Audience, templates: Path, strict: bool) -> TemplateRenderer:
@@ -161,11 +174,15 @@ def prepare(
     for folder in folders:
         try:
             briefing, loaded = prepare_briefing(folder, known_audiences, templates)
+            translations = prepare_translations(folder, briefing, loaded, templates)
         except BriefgenError as exc:
             prepared.problems.append(Problem(exc, folder=folder))
             continue
+        prepared.translations[folder] = translations
         for name, (audience, renderer) in renderers.items():
-            prepared.inputs[folder, name] = Inputs(folder, briefing, loaded, audience, renderer)
+            # An audience in another language prints the briefing's overlay for it, if any.
+            printed = for_language(briefing, translations, audience.config.language)
+            prepared.inputs[folder, name] = Inputs(folder, printed, loaded, audience, renderer)
     return prepared
 
 
@@ -424,8 +441,10 @@ def build_briefing(
     Raises the first error; nothing is written unless both documents could be made.
     """
     briefing, loaded = prepare_briefing(folder, known_audiences, options.templates)
+    translations = prepare_translations(folder, briefing, loaded, options.templates)
+    printed = for_language(briefing, translations, audience.config.language)
     renderer = prepare_audience(audience, options.templates, options.strict)
-    inputs = Inputs(folder, briefing, loaded, audience, renderer)
+    inputs = Inputs(folder, printed, loaded, audience, renderer)
     made = [make_document(inputs, kind, options) for kind in DOCUMENT_KINDS]
     return write_set(folder, audience.name, made, Manifest(options.out), inputs_hash="")
 

@@ -250,6 +250,8 @@ def check(
     Loads, validates, checks every character against the shipped fonts, compiles and
     runs the templates and asks the resource guard about every file the documents use;
     with --render, lays out and fits them too. Reports every error of every audience.
+    Fields a translation overlay (briefing.<language>.yaml) leaves untranslated are
+    listed; with --strict they are errors.
     """
     passed = run_check(
         ctx.obj["templates"],

@@ -126,15 +126,17 @@ _FOOTNOTE_REF = re.compile(r"\[\^([^\]\s]+)\]")
 _TOKEN = f"BGFN{secrets.token_hex(6)}X"
 
 
-def sanitize(html: str, note_numbers: range = range(0)) -> str:
+def sanitize(html: str, note_numbers: range = range(0), language: str | None = None) -> str:
     """Reduce HTML to the small allow-list above: no scripts, styles, forms or handlers.
 
     The only attributes beyond the allow-list are those of this field's own note calls,
-    each allowed with its exact value, so content cannot forge or retarget one.
+    each allowed with its exact value, so content cannot forge or retarget one. nh3 keeps
+    `lang` on any element, so a field in another `language` is tagged by a `div` (allowed
+    for that field only) or a `span`.
     """
     return nh3.clean(
         html,
-        tags=ALLOWED_TAGS,
+        tags=ALLOWED_TAGS | ({"div"} if language else set()),
         attributes=ALLOWED_ATTRIBUTES,
         tag_attribute_values={
             **ALLOWED_ATTRIBUTE_VALUES,
@@ -325,10 +327,19 @@ def render_markdown(text: str, notes: Notes | None = None, inline: bool = False)
                 part = _BARE_ADDRESS.sub(lambda m: breakable_address(unescape(m[0])), part)
             parts[index] = part
     note_numbers = range(first_number, len(notes.items) + 1 if notes is not None else 1)
-    html = sanitize("".join(parts), note_numbers)
-    if inline:
-        html = unwrap_paragraph(html)
-    return Markup(html.strip())
+    language = getattr(text, "lang", None)
+    if language is None:
+        html = sanitize("".join(parts), note_numbers)
+        return Markup((unwrap_paragraph(html) if inline else html).strip())
+    # Text in another language than the page around it (an untranslated field, see
+    # translation.py) is wrapped and tagged before the one final sanitize.
+    html = "".join(parts)
+    html = (
+        f'<span lang="{language}">{unwrap_paragraph(html)}</span>'
+        if inline
+        else (f'<div lang="{language}">{html}</div>')
+    )
+    return Markup(sanitize(html, note_numbers, language).strip())
 
 
 def unwrap_paragraph(html: str) -> str:

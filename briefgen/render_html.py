@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -29,6 +29,7 @@ from briefgen.markup import (
 from briefgen.qr import qr_codes, source_codes
 from briefgen.schema import Briefing, Tailored
 from briefgen.timeline import STRIP_FONT_EM, timeline_layout
+from briefgen.translation import LanguageText, plain
 from briefgen.typography import curl_printed, no_runt, smart_quotes
 
 if TYPE_CHECKING:
@@ -276,7 +277,7 @@ class TemplateRenderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
             bytecode_cache=_BYTECODE,
-            finalize=lambda value: isolate_printed(curl_printed(value)),
+            finalize=finalize_printed,
         )
         self.env.filters.update(
             md=markdown_filter(inline=False),
@@ -284,11 +285,12 @@ class TemplateRenderer:
             md_brief=lambda text: render_markdown(text, None, inline=True),
             md_without_notes=lambda text: render_markdown(text, None),
             plain=plain_text,
+            text=plain,
             date=audience.format_date,
             css_string=css_string,
             timeline_layout=timeline_layout,
             address=lambda url: Markup(breakable_address(printed_address(url))),
-            no_runt=no_runt,
+            no_runt=keep_language(no_runt),
         )
         self.env.globals["timeline_strip_em"] = STRIP_FONT_EM
 
@@ -325,6 +327,7 @@ class TemplateRenderer:
             "section_titles": section_titles(shown, config.labels),
             "several_authors": argued_by_several(shown),
             "notes": notes,
+            "translated_from": getattr(shown, "translated_from", None),
             "qr_codes": qr_codes(shown, self.audience) if kind == "brief" else [],
             "source_codes": source_codes(shown, self.audience) if kind == "handout" else {},
             "cite": Citations(shown, self.citation_style(), config.labels.paragraph),
@@ -413,6 +416,28 @@ def template_frame(exc: BaseException) -> tuple[str | None, int | None]:
     return where
 
 
+def finalize_printed(value: Any) -> Any:
+    """Jinja's `finalize`: curly quotes, right-to-left runs isolated, and a string in
+    another language than the page (see translation.py) still tagged with it."""
+    printed = isolate_printed(curl_printed(value))
+    if isinstance(value, LanguageText) and not isinstance(printed, LanguageText):
+        return LanguageText(printed, value.lang)
+    return printed
+
+
+def keep_language(make_html: Callable[[str], Markup]) -> Callable[[str], Markup]:
+    """A filter that turns text into HTML, wrapping it in `<span lang>` when the text is
+    in another language than the page."""
+
+    def wrapped(text: str) -> Markup:
+        html = make_html(text)
+        if isinstance(text, LanguageText):
+            return Markup('<span lang="{}">{}</span>').format(text.lang, html)
+        return html
+
+    return wrapped
+
+
 def isolate_printed(value: Any) -> Any:
     """Every plain string a template prints, with right-to-left runs isolated (see bidi.py).
 
@@ -420,7 +445,10 @@ def isolate_printed(value: Any) -> Any:
     left alone so that an isolate never lands inside a link target.
     """
     if isinstance(value, str) and not isinstance(value, Markup) and "://" not in value:
-        return isolate_right_to_left(value)
+        isolated = isolate_right_to_left(value)
+        if isinstance(value, LanguageText):
+            return LanguageText(isolated, value.lang)
+        return isolated
     return value
 
 

@@ -149,6 +149,11 @@ class Quote(Tailored):
     text: Text = Field(description="Words quoted exactly from the source.")
     speaker: Speaker | None = Field(None, description="Who said it, when not the source's author.")
     source: SourceRef
+    translation: Text | None = Field(
+        None,
+        description="The quote in the reader's language, printed beside the original words; "
+        "a translation overlay fills it in.",
+    )
 
 
 class Recommendation(Tailored):
