@@ -25,36 +25,34 @@ Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
 FontFamily = Literal["Noto Serif", "Noto Sans"]
 
 
-DATE_PLACEHOLDERS = ("day", "month", "year")
-
-
-def closed_date_format(text: str) -> str:
-    """Only bare `{day}`, `{month}` and `{year}`: str.format would otherwise reach into
-    Python objects (`{day.__class__}`) or pad without bound (`{day:>1000000}`)."""
+def placeholders(*names: str) -> AfterValidator:
+    """A text that str.format fills in, allowed only these bare `{name}`s: anything else
+    would reach into Python objects (`{day.__class__}`) or pad without bound
+    (`{day:>1000000}`)."""
     import string
 
-    try:
-        fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(text)]
-    except ValueError:
-        raise ValueError(
-            "has an unmatched { or }; write {day}, {month} and {year}, and {{ or }} for a brace"
-        ) from None
-    for name, spec, conversion in fields:
-        if name is not None and (name not in DATE_PLACEHOLDERS or spec or conversion):
-            shown = (
-                "{"
-                + name
-                + (f"!{conversion}" if conversion else "")
-                + (f":{spec}" if spec else "")
-                + "}"
-            )
+    allowed = ", ".join(f"{{{name}}}" for name in names[:-1]) + (
+        f" and {{{names[-1]}}}" if len(names) > 1 else f"{{{names[-1]}}}"
+    )
+
+    def check(text: str) -> str:
+        try:
+            fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(text)]
+        except ValueError:
             raise ValueError(
-                f'has "{shown[:40]}"; only {{day}}, {{month}} and {{year}} are allowed, as they are'
-            )
-    return text
+                f"has an unmatched {{ or }}; write {allowed}, and {{{{ or }}}} for a brace"
+            ) from None
+        for name, spec, conversion in fields:
+            if name is not None and (name not in names or spec or conversion):
+                shown = f"{{{name}{'!' + conversion if conversion else ''}"
+                shown += f"{':' + spec if spec else ''}}}"
+                raise ValueError(f'has "{shown[:40]}"; only {allowed} may be used, as they are')
+        return text
+
+    return AfterValidator(check)
 
 
-DateFormat = Annotated[Text, AfterValidator(closed_date_format)]
+DateFormat = Annotated[Text, placeholders("day", "month", "year")]
 
 
 class Organisation(Strict):
@@ -157,16 +155,26 @@ class StampSettings(Strict):
     `{commit}` are filled in where the text names them.
     """
 
-    numbered_copy: Text = Field(description="Numbered copies, with {copy} and {copies}.")
-    named_copy: Text = Field(description="Named copies, with {name}, {copy} and {copies}.")
+    numbered_copy: Annotated[Text, placeholders("copy", "copies")] = Field(
+        description="Numbered copies, with {copy} and {copies}."
+    )
+    named_copy: Annotated[Text, placeholders("name", "copy", "copies")] = Field(
+        description="Named copies, with {name}, {copy} and {copies}."
+    )
     recipient_watermark: bool = Field(
         description="Also print the recipient's name as a light diagonal watermark."
     )
     draft: Text = Field(description="The watermark of a --draft build.")
-    embargo: Text = Field(description="With {when}: the embargo's date and time.")
+    embargo: Annotated[Text, placeholders("when")] = Field(
+        description="With {when}: the embargo's date and time."
+    )
     version_line: bool = Field(description="Print the build date and git commit on every page.")
-    version: Text = Field(description="The version line outside a git checkout, with {date}.")
-    version_with_commit: Text = Field(description="In a git checkout, with {date} and {commit}.")
+    version: Annotated[Text, placeholders("date")] = Field(
+        description="The version line outside a git checkout, with {date}."
+    )
+    version_with_commit: Annotated[Text, placeholders("date", "commit")] = Field(
+        description="In a git checkout, with {date} and {commit}."
+    )
 
 
 class QrSettings(Strict):
@@ -200,7 +208,9 @@ class PackLabels(Strict):
     attendees: Text
     distribution: Text
     blank_page: Text
-    pack_page: Text = Field(description="With {page} and {pages}.")
+    pack_page: Annotated[Text, placeholders("page", "pages")] = Field(
+        description="With {page} and {pages}."
+    )
 
 
 class PackSettings(Strict):
