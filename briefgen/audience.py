@@ -25,36 +25,34 @@ Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
 FontFamily = Literal["Noto Serif", "Noto Sans"]
 
 
-DATE_PLACEHOLDERS = ("day", "month", "year")
-
-
-def closed_date_format(text: str) -> str:
-    """Only bare `{day}`, `{month}` and `{year}`: str.format would otherwise reach into
-    Python objects (`{day.__class__}`) or pad without bound (`{day:>1000000}`)."""
+def placeholders(*names: str) -> AfterValidator:
+    """A text that str.format fills in, allowed only these bare `{name}`s: anything else
+    would reach into Python objects (`{day.__class__}`) or pad without bound
+    (`{day:>1000000}`)."""
     import string
 
-    try:
-        fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(text)]
-    except ValueError:
-        raise ValueError(
-            "has an unmatched { or }; write {day}, {month} and {year}, and {{ or }} for a brace"
-        ) from None
-    for name, spec, conversion in fields:
-        if name is not None and (name not in DATE_PLACEHOLDERS or spec or conversion):
-            shown = (
-                "{"
-                + name
-                + (f"!{conversion}" if conversion else "")
-                + (f":{spec}" if spec else "")
-                + "}"
-            )
+    allowed = ", ".join(f"{{{name}}}" for name in names[:-1]) + (
+        f" and {{{names[-1]}}}" if len(names) > 1 else f"{{{names[-1]}}}"
+    )
+
+    def check(text: str) -> str:
+        try:
+            fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(text)]
+        except ValueError:
             raise ValueError(
-                f'has "{shown[:40]}"; only {{day}}, {{month}} and {{year}} are allowed, as they are'
-            )
-    return text
+                f"has an unmatched {{ or }}; write {allowed}, and {{{{ or }}}} for a brace"
+            ) from None
+        for name, spec, conversion in fields:
+            if name is not None and (name not in names or spec or conversion):
+                shown = f"{{{name}{'!' + conversion if conversion else ''}"
+                shown += f"{':' + spec if spec else ''}}}"
+                raise ValueError(f'has "{shown[:40]}"; only {allowed} may be used, as they are')
+        return text
+
+    return AfterValidator(check)
 
 
-DateFormat = Annotated[Text, AfterValidator(closed_date_format)]
+DateFormat = Annotated[Text, placeholders("day", "month", "year")]
 
 
 class Organisation(Strict):
@@ -105,6 +103,22 @@ class Labels(Strict):
     reference: Text
     more_in_handout: Text
     source_note: Text
+    authors_argument: Text = Field(
+        description="`argument` when the argued sources have several authors."
+    )
+    authors_argue: Text = Field(description="`author_argues` for several authors.")
+    authors_quotes: Text = Field(description="`quotes` for several authors.")
+    authors_source_note: Text = Field(description="`source_note` for several authors.")
+    implications: Text
+    recommendations: Text
+    addressee: Text = Field(description="Before a recommendation's addressee, e.g. `For:`.")
+    editor_assessment: Text = Field(
+        description="Printed on every section written by the briefing's editor, not a source."
+    )
+    editor_item: Text = Field(description="Marks an editor's item in a section that cites sources.")
+    speakers_quotes: Text = Field(description="`quotes` when the quotes name their speakers.")
+    affiliation: Text
+    licence: Text
     unofficial_translation: Text
     figures: Text
     figure: Text
@@ -123,6 +137,9 @@ class BriefSettings(Strict):
     show_quotes: bool
     show_what_to_watch: bool
     show_glossary: bool
+    show_recommendations: bool = Field(
+        description="Recommendations and implications, near the end."
+    )
     body_size_pt: float = Field(ge=7, le=14)
     min_body_size_pt: float = Field(ge=7, le=14)
 
@@ -138,16 +155,26 @@ class StampSettings(Strict):
     `{commit}` are filled in where the text names them.
     """
 
-    numbered_copy: Text = Field(description="Numbered copies, with {copy} and {copies}.")
-    named_copy: Text = Field(description="Named copies, with {name}, {copy} and {copies}.")
+    numbered_copy: Annotated[Text, placeholders("copy", "copies")] = Field(
+        description="Numbered copies, with {copy} and {copies}."
+    )
+    named_copy: Annotated[Text, placeholders("name", "copy", "copies")] = Field(
+        description="Named copies, with {name}, {copy} and {copies}."
+    )
     recipient_watermark: bool = Field(
         description="Also print the recipient's name as a light diagonal watermark."
     )
     draft: Text = Field(description="The watermark of a --draft build.")
-    embargo: Text = Field(description="With {when}: the embargo's date and time.")
+    embargo: Annotated[Text, placeholders("when")] = Field(
+        description="With {when}: the embargo's date and time."
+    )
     version_line: bool = Field(description="Print the build date and git commit on every page.")
-    version: Text = Field(description="The version line outside a git checkout, with {date}.")
-    version_with_commit: Text = Field(description="In a git checkout, with {date} and {commit}.")
+    version: Annotated[Text, placeholders("date")] = Field(
+        description="The version line outside a git checkout, with {date}."
+    )
+    version_with_commit: Annotated[Text, placeholders("date", "commit")] = Field(
+        description="In a git checkout, with {date} and {commit}."
+    )
 
 
 class QrSettings(Strict):
@@ -181,7 +208,9 @@ class PackLabels(Strict):
     attendees: Text
     distribution: Text
     blank_page: Text
-    pack_page: Text = Field(description="With {page} and {pages}.")
+    pack_page: Annotated[Text, placeholders("page", "pages")] = Field(
+        description="With {page} and {pages}."
+    )
 
 
 class PackSettings(Strict):
@@ -192,6 +221,17 @@ class PackSettings(Strict):
         "pack prints its banner, item label and page numbers.",
     )
     labels: PackLabels
+
+
+class CitationSettings(Strict):
+    """How notes and the sources section format citations: a CSL style through citeproc-py."""
+
+    style: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=100)] = (
+        Field(description="A CSL file, csl/<style>.csl, in the audience folder or templates/base/.")
+    )
+    locale: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] = Field(
+        description="The CSL locale for terms such as “accessed” and “para.”, e.g. en-GB."
+    )
 
 
 class AudienceConfig(Strict):
@@ -215,6 +255,7 @@ class AudienceConfig(Strict):
     )
     stamps: StampSettings
     pack: PackSettings
+    citations: CitationSettings
     qr: QrSettings
     pdf_standard: PdfStandard | list[PdfStandard] = Field(
         description="`ua-1` (accessible), a PDF/A level such as `a-3b`, or a list of both."
@@ -279,7 +320,32 @@ def load_audience(templates: Path, name: str) -> Audience:
         raise own.error(("pdf_standard",), f"pdf_standard: {problem}")
     check_marking_scale(config, own)
     search_path = (folder, base_folder(templates), templates)
+    check_citation_settings(config, own, search_path)
     return Audience(name, folder, config, search_path, (base, own))
+
+
+def check_citation_settings(
+    config: AudienceConfig, own: LoadedYaml, search_path: tuple[Path, ...]
+) -> None:
+    """The CSL style file exists on the search path and citeproc-py has the locale."""
+    from briefgen.citations import available_locales, available_styles, style_file
+
+    style = config.citations.style
+    if style_file(search_path, style) is None:
+        styles = available_styles(search_path)
+        raise own.error(
+            ("citations", "style"),
+            f'citation style "{style}" not found.{did_you_mean(style, styles)} Put {style}.csl '
+            f"in {own.path.parent.name}/csl/ or templates/base/csl/; shipped: {', '.join(styles)}",
+        )
+    locales = available_locales()
+    if config.citations.locale not in locales:
+        locale = config.citations.locale
+        raise own.error(
+            ("citations", "locale"),
+            f'citation locale "{locale}" is not one citeproc-py has.{did_you_mean(locale, locales)}'
+            f" Choose one of: {', '.join(locales)}",
+        )
 
 
 def check_marking_scale(config: AudienceConfig, own: LoadedYaml) -> None:

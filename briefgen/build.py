@@ -366,6 +366,8 @@ def describe_item(briefing: Briefing, item: str) -> str:
         return f'fact "{briefing.key_facts[int(parts[1])].figure}"'
     if parts[0] == "quotes":
         return f"quote {int(parts[1]) + 1}"
+    if parts[0] in {"implications", "recommendations"}:
+        return f"{parts[0][:-1]} {int(parts[1]) + 1}"
     if parts[0] in {"figures", "tables"}:
         block = getattr(briefing, parts[0])[int(parts[1])]
         return f'{"chart" if parts[0] == "figures" else "table"} "{block.title}"'

@@ -184,13 +184,19 @@ def _root_boxes(page: Any) -> list[Any]:
 
 
 def content_height_px(page: Any) -> float:
+    """The height the page's content needs: its flow, plus the footnote area (the brief's
+    source line), which sits at the foot of the page whatever the flow's length."""
     top = page._page_box.content_box_y()
     bottom = top
+    footnotes = 0.0
     for root in _root_boxes(page):
+        if type(root).__name__ == "FootnoteAreaBox":
+            footnotes += root.margin_height() if root.children else 0.0
+            continue
         for box in root.descendants():
             if hasattr(box, "margin_height") and box.position_y is not None:
                 bottom = max(bottom, box.position_y + box.margin_height())
-    return float(bottom - top)
+    return float(bottom - top + footnotes)
 
 
 def section_heights(laid_out: LaidOut) -> dict[str, float]:

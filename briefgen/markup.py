@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape, unescape
 from html.parser import HTMLParser
 
@@ -189,7 +190,11 @@ def images_in(text: str) -> list[Image]:
     return finder.images
 
 
+@lru_cache(maxsize=1024)
 def _markdown(text: str) -> str:
+    """Markdown → HTML, before sanitizing. Cached: every audience and document renders the
+    same fields again, and the Markdown parser is the slow part (forked workers inherit
+    what the parent's checks already parsed)."""
     html = markdown.markdown(
         text,
         extensions=["smarty", "sane_lists", "tables"],

@@ -55,6 +55,9 @@ OUTSIDE_TOLERANCE_PT = 0.5
 CLIP_TOLERANCE_PT = 1.5
 """Glyph ink may graze a clipping box (descenders in a tight box); more is cut text."""
 DISPLAY_SIZE_RATIO = 1.5
+MIN_DISPLAY_PT = 14.0
+"""…and at least this size: a page of small print (charts, notes) must not make its
+bottom line count as display type."""
 """Type this much larger than the body is a title or subtitle: runts there are errors."""
 PARAGRAPH_PITCH_EM = 1.65
 """Lines closer than this many ems, baseline to baseline, belong to one paragraph."""
@@ -461,17 +464,17 @@ def _opening_height(page: Page, body: float) -> float | None:
         return None
     top = extent[0]
     first = lines[0]
-    if first.box[1] - top > 2.0:  # a graphic opens the page: the tallest one starting there
-        tallest = max((b for b in page.graphics if b[1] - top <= 2.0), key=lambda b: b[3] - b[1])
-        return tallest[3] - top
-    if first.size >= 1.1 * body or first.heavy:
-        kept = lines[min(len(lines) - 1, HEADING_KEEP_LINES)]
-        boxed = max((b[3] for b in page.graphics if b[1] - top <= 2.0), default=top)
-        return max(kept.box[3], boxed) - top
+    # A block that opens the page (a card, a box, a heading's rule) cannot be split.
     opening = [b[3] for b in page.graphics if b[1] - top <= 2.0]
-    if opening:  # text inside a card or box that opens the page
-        return max(opening) - top
-    return None
+    block = max(opening, default=top) - top
+    if first.size >= 1.1 * body or first.heavy:
+        # A heading (or a figure's caption) with what it keeps: its next lines, and a
+        # graphic (chart, table, card) that starts among them.
+        kept = lines[min(len(lines) - 1, HEADING_KEEP_LINES)]
+        under = max(first.box[3] + 2.5 * body, kept.box[1])
+        boxed = max((b[3] for b in page.graphics if b[1] <= under), default=top)
+        return max(block, kept.box[3] - top, boxed - top)
+    return block if opening else None
 
 
 def hyphen_runs(page: Page) -> tuple[int, int]:
@@ -505,7 +508,11 @@ def _same_paragraph(upper: Line, lower: Line) -> bool:
 def check_display_runts(report: Report, pages: list[Page], body: float) -> None:
     """A title or subtitle whose last line is one word."""
     for page in pages:
-        display = [line for line in page.body_lines if line.size >= DISPLAY_SIZE_RATIO * body]
+        display = [
+            line
+            for line in page.body_lines
+            if line.size >= max(DISPLAY_SIZE_RATIO * body, MIN_DISPLAY_PT)
+        ]
         for index, line in enumerate(display):
             if index == 0 or not _same_paragraph(display[index - 1], line):
                 continue

@@ -28,12 +28,12 @@ MAX_TOTAL_PROSE_CHARS = 300_000
 about a hundred printed pages. Keeps reading all prose as Markdown within seconds."""
 MAX_NESTING = 16
 """Elements inside one another (lists, quotes, emphasis, links) within one field."""
-MAX_INLINE_ELEMENTS = 400
+MAX_INLINE_ELEMENTS = 200
 """Emphasis, links, code, note calls and other inline elements in one field (a link
 in the handout is three: itself and the call of the note that prints its address)."""
 MAX_TABLE_CELLS = 500
 """Cells of the Markdown tables in one field."""
-MAX_NOTE_CALLS = 100
+MAX_NOTE_CALLS = 60
 """Footnote references (`[^label]`) and links (whose addresses print as notes) in one
 field."""
 MAX_EMPHASIS_MARKS = 1_000
@@ -192,19 +192,20 @@ def _rendered_problem(text: str) -> str | None:
 
 
 def check_prose(briefing: BaseModel, loaded: LoadedYaml) -> list[BriefgenError]:
-    """Every Markdown field within the bounds above, each problem at its field's line."""
+    """Every Markdown field within the bounds above, each problem at its field's line.
+
+    Too much prose in all is raised at once: every later check reads it as Markdown.
+    """
     fields = list(markdown_fields(briefing))
     total = sum(len(text) for _, text in fields)
     if total > MAX_TOTAL_PROSE_CHARS:
         largest = max(fields, key=lambda field: len(field[1]))[0]
-        return [
-            loaded.error(
-                largest,
-                f"the briefing has {total:,} characters of prose, over the limit of "
-                f"{MAX_TOTAL_PROSE_CHARS:,} (about a hundred pages); shorten it, starting "
-                f"with {_dotted(largest)}",
-            )
-        ]
+        raise loaded.error(
+            largest,
+            f"the briefing has {total:,} characters of prose, over the limit of "
+            f"{MAX_TOTAL_PROSE_CHARS:,} (about a hundred pages); shorten it, starting "
+            f"with {_dotted(largest)}",
+        )
     errors = []
     for location, text in fields:
         problem = prose_problem(text)

@@ -6,15 +6,15 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from markupsafe import Markup
 
-from briefgen.audience import Audience
+from briefgen.audience import Audience, Labels
 from briefgen.bidi import isolate_right_to_left
 from briefgen.charts import ChartStyle, chart_image
-from briefgen.citations import Citations
+from briefgen.citations import Citations, load_style, style_file
 from briefgen.data import table_view
 from briefgen.documents import HANDOUT_SECTIONS, DocumentKind, HandoutSection
 from briefgen.errors import BriefgenError
@@ -32,11 +32,16 @@ from briefgen.timeline import STRIP_FONT_EM, timeline_layout
 from briefgen.translation import LanguageText, plain
 from briefgen.typography import curl_printed, no_runt, smart_quotes
 
+if TYPE_CHECKING:
+    from citeproc import CitationStylesStyle
+
 TEMPLATE_NAMES: dict[DocumentKind, str] = {"brief": "brief.html.j2", "handout": "handout.html.j2"}
 CHART_SIZE: dict[DocumentKind, tuple[float, float]] = {"brief": (112, 0.34), "handout": (165, 0.46)}
 """Charts are drawn at the width in mm they print (the brief's main column, the handout's
 text block), so their type comes out at its drawn size; flatter on the crowded brief."""
 PRIORITY_ORDER = {"high": 0, "normal": 1, "low": 2}
+ACTION_SECTIONS = ("implications", "recommendations")
+"""Lists of `Recommendation` items: the brief prints them near the end."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,8 @@ def for_audience(briefing: Briefing, audience: str) -> Briefing:
             "timeline": keep(briefing.timeline),
             "quotes": keep(briefing.quotes),
             "glossary": keep(briefing.glossary),
+            "implications": keep(briefing.implications),
+            "recommendations": keep(briefing.recommendations),
             "figures": keep(briefing.figures),
             "tables": keep(briefing.tables),
         }
@@ -99,6 +106,10 @@ def brief_selection(briefing: Briefing, audience: Audience, fit: Fit) -> Briefin
         ]
         argument.append(point.model_copy(update={"points": subs}))
     quotes = [q for i, q in enumerate(briefing.quotes) if f"quotes.{i}" not in fit.dropped]
+    actions = {
+        name: [x for i, x in enumerate(getattr(briefing, name)) if f"{name}.{i}" not in fit.dropped]
+        for name in ACTION_SECTIONS
+    }
     # Charts and CSV tables print on the brief only when they ask to (`brief: true`).
     figures = [
         c for i, c in enumerate(briefing.figures) if c.brief and f"figures.{i}" not in fit.dropped
@@ -113,6 +124,7 @@ def brief_selection(briefing: Briefing, audience: Audience, fit: Fit) -> Briefin
             "quotes": quotes,
             "figures": figures,
             "tables": tables,
+            **actions,
         }
     )
 
@@ -133,6 +145,9 @@ def expected_brief_text(briefing: Briefing, audience: Audience, fit: Fit) -> lis
         texts += [plain_text(item) for item in shown.what_to_watch]
     if settings.show_quotes:
         texts += [quote.text for quote in shown.quotes]
+    if settings.show_recommendations:
+        for name in ACTION_SECTIONS:
+            texts += [plain_text(item.short or item.text) for item in getattr(shown, name)]
     texts += [block.title for block in [*shown.figures, *shown.tables]]
     return texts
 
@@ -160,6 +175,10 @@ def droppable_items(briefing: Briefing, audience: Audience) -> list[str]:
             ids.append(f"argument.{i}")
     if settings.show_quotes:
         ids += [f"quotes.{i}" for i, q in enumerate(briefing.quotes) if q.priority == "low"]
+    if settings.show_recommendations:
+        for name in ACTION_SECTIONS:
+            items = getattr(briefing, name)
+            ids += [f"{name}.{i}" for i, x in enumerate(items) if x.priority == "low"]
     for name in ("figures", "tables"):
         blocks = getattr(briefing, name)
         ids += [f"{name}.{i}" for i, b in enumerate(blocks) if b.brief and b.priority == "low"]
@@ -183,6 +202,29 @@ def handout_sections(briefing: Briefing, audience: Audience) -> list[HandoutSect
     """The sections this audience's handout prints, in its order, empty ones left out."""
     available = available_sections(briefing)
     return [name for name in audience.config.handout.sections if name in available]
+
+
+def argued_by_several(briefing: Briefing) -> bool:
+    """Whether "the authors" (plural) argue: the sources the argument cites, or else the
+    main source, name more than one author between them."""
+    cited = {
+        ref.id or briefing.sources[0].id
+        for point in briefing.argument
+        for ref in [point.source, *(sub.source for sub in point.points)]
+        if ref is not None
+    }
+    sources = [s for s in briefing.sources if s.id in cited] or briefing.sources[:1]
+    return len({author.name for source in sources for author in source.authors}) > 1
+
+
+def section_titles(briefing: Briefing, labels: Labels) -> dict[str, str]:
+    """Each section's heading, in number with the authors it speaks of."""
+    titles: dict[str, str] = {name: str(getattr(labels, name)) for name in HANDOUT_SECTIONS}
+    if argued_by_several(briefing):
+        titles.update(argument=labels.authors_argument, quotes=labels.authors_quotes)
+    if any(quote.speaker for quote in briefing.quotes):
+        titles["quotes"] = labels.speakers_quotes
+    return titles
 
 
 def markdown_filter(inline: bool) -> Any:
@@ -282,12 +324,13 @@ class TemplateRenderer:
             "logo_url": self.logo_url(),
             "available_sections": available_sections(shown),
             "sections": handout_sections(shown, self.audience),
-            "section_titles": {name: getattr(config.labels, name) for name in HANDOUT_SECTIONS},
+            "section_titles": section_titles(shown, config.labels),
+            "several_authors": argued_by_several(shown),
             "notes": notes,
             "translated_from": getattr(shown, "translated_from", None),
             "qr_codes": qr_codes(shown, self.audience) if kind == "brief" else [],
             "source_codes": source_codes(shown, self.audience) if kind == "handout" else {},
-            "cite": Citations(shown, config.labels.paragraph),
+            "cite": Citations(shown, self.citation_style(), config.labels.paragraph),
             "font_faces": Markup(font_face_css(self.templates)),
             "font_stack": lambda family: Markup(font_stack(family, self.templates)),
             "data_table": table_view,
@@ -335,6 +378,16 @@ class TemplateRenderer:
             raise BriefgenError(
                 f"template error: {type(exc).__name__}: {exc}", where, line
             ) from None
+
+    def citation_style(self) -> CitationStylesStyle:
+        """The audience's CSL style, parsed once per process (load_audience checked it)."""
+        settings = self.audience.config.citations
+        path = style_file(self.audience.search_path, settings.style)
+        if path is None:
+            raise BriefgenError(
+                f'citation style "{settings.style}" not found', self.audience.folder
+            )
+        return load_style(path, settings.locale)
 
     def stylesheets(self, kind: DocumentKind) -> list[str]:
         """Base CSS then the audience's `style.css`, as file URLs.

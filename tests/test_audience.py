@@ -202,3 +202,27 @@ def test_date_format_with_literal_braces_prints_them(tmp_path: Path) -> None:
     text = config.read_text(encoding="utf-8") + 'date_format: "{{{year}}} {day}.{month}"\n'
     config.write_text(text, encoding="utf-8")
     assert load_audience(templates, "press").format_date(dt.date(2026, 1, 2)) == "{2026} 2.January"
+
+
+@pytest.mark.parametrize(
+    ("yaml", "line_of_key"),
+    [
+        ('stamps:\n  embargo: "Until {when.__class__.__mro__}"', 2),
+        ('stamps:\n  numbered_copy: "Copy {copy:>1000000}"', 2),
+        ('stamps:\n  named_copy: "For {name!r}"', 2),
+        ('stamps:\n  version_with_commit: "{date} {commit} {0}"', 2),
+        ('pack:\n  labels:\n    pack_page: "{page} of {pages.real}"', 3),
+    ],
+)
+def test_every_text_filled_by_str_format_allows_only_its_placeholders(
+    tmp_path: Path, yaml: str, line_of_key: int
+) -> None:
+    templates = copy_templates(tmp_path)
+    config = templates / "audiences/press/audience.yaml"
+    lines = config.read_text(encoding="utf-8").splitlines()
+    config.write_text("\n".join([*lines, yaml]) + "\n", encoding="utf-8")
+    with pytest.raises(BriefgenError) as caught:
+        load_audience(templates, "press")
+    error = caught.value
+    assert (error.path, error.line) == (config, len(lines) + line_of_key)
+    assert " may be used, as they are" in error.message

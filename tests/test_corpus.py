@@ -18,11 +18,6 @@ from tests.conftest import ROOT, TEMPLATES
 CORPUS = ROOT / "tests" / "corpus"
 SHAPES = ["very-short", "many-facts", "many-events", "very-long"]
 AUDIENCES = audience_names(TEMPLATES)
-FOOTER_OVERFLOW = pytest.mark.xfail(
-    reason="the brief's source line (sources and QR codes in the bottom margin) can run "
-    "off the page with long source lists: the brief's regions belong to the fit work",
-    strict=False,
-)
 
 
 def test_the_corpus_has_every_shape() -> None:
@@ -72,7 +67,6 @@ def test_each_handout_builds_clean_or_is_refused(
     refused_or_clean(corpus_build[shape, audience], "handout")
 
 
-@FOOTER_OVERFLOW
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("audience", AUDIENCES)
 def test_each_brief_builds_clean_or_is_refused(

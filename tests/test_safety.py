@@ -3,6 +3,7 @@ failed builds keep the old output, and the same input gives the same bytes."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections import Counter
@@ -432,3 +433,21 @@ def test_fetcher_refuses_a_query_string_on_a_file(tmp_path: Path) -> None:
     laid_out = refused('<img src="big.png?1"><img src="big.png?2">', tmp_path)
     assert len(laid_out.log.refused) == 2
     assert all("query" in reason for reason in laid_out.log.reasons.values())
+
+
+@pytest.mark.slow
+def test_ampersands_and_angle_brackets_reach_the_pdf_metadata_as_text(tmp_path: Path) -> None:
+    from pypdf import PdfReader
+
+    summary = "AT&T signed; R&D rose, x < 3 and 5 > 3."
+    folder = write_mini(tmp_path / "amp", json.dumps(summary))
+    config = (folder / "briefing.yaml").read_text(encoding="utf-8")
+    config = config.replace("title: A minimal briefing", 'title: "Q&A: 1 < 2"')
+    (folder / "briefing.yaml").write_text(config, encoding="utf-8")
+    for document in build(folder, tmp_path / "out"):
+        metadata = PdfReader(document.path).metadata
+        assert metadata is not None
+        assert metadata.subject == summary, document.path.name
+        assert metadata.title is not None and metadata.title.startswith("Q&A: 1 < 2")
+        text = " ".join(characters_right_of_the_page(document.path)[1])
+        assert "&amp;" not in text and "&lt;" not in text
