@@ -103,6 +103,22 @@ class Labels(Strict):
     reference: Text
     more_in_handout: Text
     source_note: Text
+    authors_argument: Text = Field(
+        description="`argument` when the argued sources have several authors."
+    )
+    authors_argue: Text = Field(description="`author_argues` for several authors.")
+    authors_quotes: Text = Field(description="`quotes` for several authors.")
+    authors_source_note: Text = Field(description="`source_note` for several authors.")
+    implications: Text
+    recommendations: Text
+    addressee: Text = Field(description="Before a recommendation's addressee, e.g. `For:`.")
+    editor_assessment: Text = Field(
+        description="Printed on every section written by the briefing's editor, not a source."
+    )
+    editor_item: Text = Field(description="Marks an editor's item in a section that cites sources.")
+    speakers_quotes: Text = Field(description="`quotes` when the quotes name their speakers.")
+    affiliation: Text
+    licence: Text
     unofficial_translation: Text
     figures: Text
     figure: Text
@@ -121,6 +137,9 @@ class BriefSettings(Strict):
     show_quotes: bool
     show_what_to_watch: bool
     show_glossary: bool
+    show_recommendations: bool = Field(
+        description="Recommendations and implications, near the end."
+    )
     body_size_pt: float = Field(ge=7, le=14)
     min_body_size_pt: float = Field(ge=7, le=14)
     facts_in_band: int = Field(
@@ -211,6 +230,17 @@ class PackSettings(Strict):
     labels: PackLabels
 
 
+class CitationSettings(Strict):
+    """How notes and the sources section format citations: a CSL style through citeproc-py."""
+
+    style: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=100)] = (
+        Field(description="A CSL file, csl/<style>.csl, in the audience folder or templates/base/.")
+    )
+    locale: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")] = Field(
+        description="The CSL locale for terms such as “accessed” and “para.”, e.g. en-GB."
+    )
+
+
 class AudienceConfig(Strict):
     description: Text
     page_size: Literal["A4", "Letter"]
@@ -232,6 +262,7 @@ class AudienceConfig(Strict):
     )
     stamps: StampSettings
     pack: PackSettings
+    citations: CitationSettings
     qr: QrSettings
     pdf_standard: PdfStandard | list[PdfStandard] = Field(
         description="`ua-1` (accessible), a PDF/A level such as `a-3b`, or a list of both."
@@ -296,7 +327,32 @@ def load_audience(templates: Path, name: str) -> Audience:
         raise own.error(("pdf_standard",), f"pdf_standard: {problem}")
     check_marking_scale(config, own)
     search_path = (folder, base_folder(templates), templates)
+    check_citation_settings(config, own, search_path)
     return Audience(name, folder, config, search_path, (base, own))
+
+
+def check_citation_settings(
+    config: AudienceConfig, own: LoadedYaml, search_path: tuple[Path, ...]
+) -> None:
+    """The CSL style file exists on the search path and citeproc-py has the locale."""
+    from briefgen.citations import available_locales, available_styles, style_file
+
+    style = config.citations.style
+    if style_file(search_path, style) is None:
+        styles = available_styles(search_path)
+        raise own.error(
+            ("citations", "style"),
+            f'citation style "{style}" not found.{did_you_mean(style, styles)} Put {style}.csl '
+            f"in {own.path.parent.name}/csl/ or templates/base/csl/; shipped: {', '.join(styles)}",
+        )
+    locales = available_locales()
+    if config.citations.locale not in locales:
+        locale = config.citations.locale
+        raise own.error(
+            ("citations", "locale"),
+            f'citation locale "{locale}" is not one citeproc-py has.{did_you_mean(locale, locales)}'
+            f" Choose one of: {', '.join(locales)}",
+        )
 
 
 def check_marking_scale(config: AudienceConfig, own: LoadedYaml) -> None:

@@ -28,7 +28,7 @@ from briefgen.glyphs import check_audience_glyphs, check_briefing_glyphs
 from briefgen.incremental import MANIFEST_NAME, Job, Manifest, Record
 from briefgen.load import LoadedYaml, Location, strings_in
 from briefgen.output import replace_set
-from briefgen.paths import audience_folder
+from briefgen.paths import audience_folder, base_folder
 from briefgen.render_html import TemplateRenderer
 from briefgen.scaffold import placeholder_errors
 from briefgen.schema import Briefing
@@ -46,6 +46,7 @@ from briefgen.typeset import (
     warm_up,
 )
 from briefgen.validate import ContentErrors, load_briefing
+from briefgen.web_edition import WEB_STYLESHEET, web_edition
 from briefgen.workers import run_in_pool
 
 __all__ = [
@@ -214,6 +215,8 @@ class MadeDocument:
     seconds: float
     fitted: str = ""
     """The fit ladder's steps, for the summary table; always empty for handouts."""
+    web_html: str | None = None
+    """The handout's self-contained web edition, written as `handout.web.html`."""
 
 
 def document_html(inputs: Inputs, kind: DocumentKind) -> str:
@@ -259,13 +262,20 @@ def make_document(inputs: Inputs, kind: DocumentKind, options: BuildOptions) -> 
             stylesheets=inputs.renderer.stylesheet_paths("brief"),
         )
         laid_out, html, steps = fitted.laid_out, fitted.html, fitted.describe()
+    # The handout is also published as one self-contained web page (web_edition.py).
+    web = (
+        web_edition(html, inputs.folder, roots, base_folder(options.templates) / WEB_STYLESHEET)
+        if kind == "handout"
+        else None
+    )
     # Writing the PDF fetches attachments and may warn too, so it comes before the checks.
     html = portable_html(html, inputs, options)
     data = pdf_bytes(laid_out, html)
     if options.stamps is not None and options.stamps.active:
         data = stamp_document(data, inputs.audience, options.templates, options.stamps)
     raise_refusals(laid_out.log, inputs, kind, options)
-    return MadeDocument(kind, html, data, laid_out.pages, time.perf_counter() - started, steps)
+    seconds = time.perf_counter() - started
+    return MadeDocument(kind, html, data, laid_out.pages, seconds, steps, web)
 
 
 def portable_html(html: str, inputs: Inputs, options: BuildOptions) -> str:
@@ -432,6 +442,8 @@ def write_set(
     for doc in made:
         files[f"{doc.kind}.html"] = doc.html.encode("utf-8")
         files[f"{doc.kind}.pdf"] = doc.pdf
+        if doc.web_html is not None:
+            files[f"{doc.kind}.web.html"] = doc.web_html.encode("utf-8")
     files[MANIFEST_NAME] = manifest.updated(slug, audience, records)
     replace_set(target, files)
     manifest.remember(slug, audience, records)

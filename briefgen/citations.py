@@ -1,54 +1,267 @@
-"""Citations as printed: each note and each sources entry names its own source."""
+"""Citations as printed, formatted by a CSL style through citeproc-py.
+
+Each audience names a CSL style and locale (`citations:` in audience.yaml). Notes print
+the style's citation of their own source with the locator (the paragraph briefgen
+computed, or the page or section given) and the quoted words; the sources section prints
+each source's full reference in the same style. Nothing here formats a reference by hand.
+"""
 
 from __future__ import annotations
 
-from markupsafe import Markup, escape
+import datetime as dt
+import html
+import warnings
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from briefgen.markup import breakable_address
-from briefgen.schema import Briefing, Source, SourceRef
+from markupsafe import Markup
+
+from briefgen.errors import BriefgenError
+from briefgen.markup import breakable_address, sanitize
+from briefgen.schema import Author, Briefing, Citation, Source, SourceRef
 from briefgen.typography import smart_quotes
+
+if TYPE_CHECKING:
+    from citeproc import CitationStylesStyle
+
+CSL_FOLDER = "csl"
+"""Styles live in `csl/<name>.csl`, in the audience folder or `templates/base/`."""
+
+
+def style_file(search_path: tuple[Path, ...], style: str) -> Path | None:
+    """The first `csl/<style>.csl` on the audience's template search path."""
+    for folder in search_path:
+        candidate = folder / CSL_FOLDER / f"{style}.csl"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def available_styles(search_path: tuple[Path, ...]) -> list[str]:
+    return sorted({p.stem for folder in search_path for p in (folder / CSL_FOLDER).glob("*.csl")})
+
+
+def available_locales() -> list[str]:
+    from importlib.resources import files
+
+    folder = files("citeproc") / "data" / "locales"
+    return sorted(
+        p.name[len("locales-") : -len(".xml")]
+        for p in folder.iterdir()
+        if p.name.startswith("locales-") and p.name.endswith(".xml")
+    )
+
+
+_MACROS: dict[int, dict[str, Any]] = {}
+"""Each loaded style's macros by name, keyed by its root element (kept alive below)."""
+
+
+@cache  # never evicted, so the roots `_MACROS` is keyed by stay alive
+def _style(path: Path, version: int, locale: str) -> CitationStylesStyle:
+    from citeproc import CitationStylesStyle
+
+    _patch_citeproc()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            style = CitationStylesStyle(str(path), locale=locale, validate=False)
+    except Exception as exc:  # lxml and citeproc raise many kinds for a broken style
+        raise BriefgenError(f"cannot read this CSL style: {exc}", path) from None
+    macros = style.root.xpath_search("cs:macro")
+    _MACROS[id(style.root)] = {macro.get("name"): macro for macro in macros}
+    return style
+
+
+def load_style(path: Path, locale: str) -> CitationStylesStyle:
+    """The parsed style, once per file version and locale (styles are large to parse)."""
+    return _style(path.resolve(), path.stat().st_mtime_ns, locale)
+
+
+def _patch_citeproc() -> None:
+    """Two repairs to citeproc-py 0.11, applied once.
+
+    - CSL says a variable used in `<substitute>` is empty for the rest of the entry.
+      citeproc-py records only a substitute's own variable, not those its macro renders,
+      so an anonymous work printed its title twice ("‘T’, ‘T’, para. 2"). This records
+      `title` too when the substituting macro renders it.
+    - It finds a macro by an XPath search over the whole style on every use; a large
+      style such as Chicago's then takes a second per handout. Macros are looked up in
+      a table built when the style is loaded.
+    """
+    from citeproc import model
+
+    if getattr(model.Substitute, "_briefgen_patched", False):
+        return
+    original = model.Substitute.add_to_repressed_list
+    find_macro = model.CitationStylesElement.get_macro
+
+    def get_macro(self: Any, name: str) -> Any:
+        found = _MACROS.get(id(self.get_root()), {}).get(name)
+        return found if found is not None else find_macro(self, name)
+
+    model.CitationStylesElement.get_macro = get_macro
+
+    def add_to_repressed_list(self: Any, child: Any, context: Any) -> None:
+        original(self, child, context)
+        if child.get("macro") and "title" in _macro_variables(child, child.get("macro")):
+            repressed = context.get_layout().repressed
+            for tag in (f"{{{model.CitationStylesElement.nsmap['cs']}}}text",):
+                repressed.setdefault(tag, []).append("title")
+
+    model.Substitute.add_to_repressed_list = add_to_repressed_list
+    model.Substitute._briefgen_patched = True
+
+
+_MACRO_VARIABLES: dict[tuple[int, str], frozenset[str]] = {}
+
+
+def _macro_variables(element: Any, name: str) -> frozenset[str]:
+    """Every variable a macro can render, following the macros it calls (memoised)."""
+    key = (id(element.get_root()), name)
+    if key not in _MACRO_VARIABLES:
+        found: set[str] = set()
+        pending, seen = [name], {name}
+        while pending:
+            for node in element.get_macro(pending.pop()).iter():
+                if not isinstance(node.tag, str):
+                    continue
+                found.update((node.get("variable") or "").split())
+                called = node.get("macro")
+                if called and called not in seen:
+                    seen.add(called)
+                    pending.append(called)
+        _MACRO_VARIABLES[key] = frozenset(found)
+    return _MACRO_VARIABLES[key]
+
+
+def _date(value: dt.date | int | str) -> dict[str, Any]:
+    if isinstance(value, dt.date):
+        return {"date-parts": [[value.year, value.month, value.day]]}
+    if isinstance(value, int):
+        return {"date-parts": [[value]]}
+    return {"literal": html.escape(value, quote=False)}
+
+
+def csl_name(author: Author) -> dict[str, str]:
+    """A name the style may invert ("de Waal, Thomas") when its family part is known;
+    otherwise, and for organisations, a literal printed as written."""
+    name = html.escape(smart_quotes(author.name), quote=False)
+    if not author.family or author.family == author.name:
+        return {"literal": name}
+    given = author.name[: -len(author.family)].strip()
+    return {"family": html.escape(author.family, quote=False), "given": html.escape(given)}
+
+
+def csl_item(key: str, work: Citation, language: str | None = None) -> dict[str, Any]:
+    """A work as CSL-JSON. Values are escaped: citeproc-py's HTML output does not."""
+
+    def text(value: str) -> str:
+        return html.escape(smart_quotes(value), quote=False)
+
+    item: dict[str, Any] = {"id": key, "type": work.type, "title": text(work.title)}
+    if work.authors:
+        item["author"] = [csl_name(a) for a in work.authors]
+    optional = {
+        "title-short": work.short_title,
+        "container-title": work.container,
+        "publisher": work.publisher,
+        "URL": work.url,
+    }
+    item.update({k: text(v) for k, v in optional.items() if v})
+    if work.published is not None:
+        item["issued"] = _date(work.published)
+    if work.accessed is not None:
+        item["accessed"] = _date(work.accessed)
+    if language:
+        item["language"] = language
+    return item
+
+
+def _linked(formatted: str, url: str | None) -> str:
+    """The work's URL as a link that is never hyphenated and breaks only at / . -"""
+    if not url:
+        return formatted
+    escaped = html.escape(url, quote=False)
+    link = f'<a href="{html.escape(url)}">{breakable_address(url)}</a>'
+    return formatted.replace(escaped, link, 1)
 
 
 class Citations:
-    """What the templates call to print a citation: `cite.note(ref)`, `cite.entry(source)`."""
+    """What the templates call: `cite.note(ref)`, `cite.entry(source)`, `cite.short(ref)`.
 
-    def __init__(self, briefing: Briefing, paragraph_sign: str) -> None:
+    One object per rendered document: the style's first/subsequent note forms follow the
+    order in which the template asks for notes.
+    """
+
+    def __init__(self, briefing: Briefing, style: CitationStylesStyle, paragraph_sign: str) -> None:
+        from citeproc import CitationStylesBibliography, formatter
+        from citeproc.source.json import CiteProcJSON
+
+        self.style = style
+        self.paragraph_sign = paragraph_sign
         self.sources = {source.id: source for source in briefing.sources}
         self.main = briefing.sources[0]
-        self.paragraph_sign = paragraph_sign
+        items = [csl_item(s.id, s, briefing.language) for s in briefing.sources]
+        items += [
+            csl_item(f"further-{i}", work, briefing.language)
+            for i, work in enumerate(briefing.further_reading)
+        ]
+        self.further = {id(work): f"further-{i}" for i, work in enumerate(briefing.further_reading)}
+        self.data = CiteProcJSON(items)
+        self.formatter = formatter.html
+        self.notes = CitationStylesBibliography(style, self.data, formatter.html)
 
     def source_of(self, ref: SourceRef) -> Source:
         return self.sources[ref.id] if ref.id is not None else self.main
 
-    def locator(self, ref: SourceRef) -> str:
-        if ref.locator is None:
-            return ""
-        if ref.locator.kind == "paragraph":
-            return f"{self.paragraph_sign}{ref.locator.value}"
-        return ref.locator.value
+    def _cite(self, bibliography: Any, key: str, ref: SourceRef | None) -> str:
+        from citeproc import Citation as CslCitation
+        from citeproc import CitationItem
+        from citeproc.source import Locator
 
-    def short(self, ref: SourceRef) -> Markup:
-        """The source's title and the locator, e.g. under a pull quote."""
-        parts = [escape(smart_quotes(self.source_of(ref).title))]
-        if ref.locator is not None:
-            parts.append(escape(self.locator(ref)))
-        return Markup(", ").join(parts)
+        extra: dict[str, Any] = {}
+        if ref is not None and ref.locator is not None:
+            extra["locator"] = Locator(ref.locator.kind, html.escape(ref.locator.value))
+        citation = CslCitation([CitationItem(key, **extra)])
+        bibliography.register(citation)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return str(bibliography.cite(citation, lambda item: None))
 
     def note(self, ref: SourceRef) -> Markup:
-        """An endnote: the source, where in it, and the words quoted."""
-        text = self.short(ref)
+        """An endnote: the style's citation of the source, where in it, the words quoted."""
+        source = self.source_of(ref)
+        formatted = _linked(self._cite(self.notes, source.id, ref), source.url)
         if ref.quote:
-            text += Markup(": “{}”").format(smart_quotes(ref.quote))
-        return text
+            formatted += f" “{html.escape(smart_quotes(ref.quote), quote=False)}”"
+        return Markup(sanitize(formatted))
 
-    def entry(self, source: Source) -> Markup:
-        """The source's reference in the sources section."""
-        parts = [Markup("“{}”").format(smart_quotes(source.title))]
-        parts += [escape(smart_quotes(a.name)) for a in source.authors]
-        parts += [escape(smart_quotes(x)) for x in (source.container, source.publisher) if x]
-        if source.published:
-            parts.append(escape(str(source.published)))
-        if source.url:
-            address = Markup(breakable_address(source.url))  # never hyphenated
-            parts.append(Markup('<a href="{}">{}</a>').format(source.url, address))
-        return Markup(", ").join(parts)
+    def short(self, ref: SourceRef | Source) -> Markup:
+        """The style's short (subsequent) citation, e.g. under a pull quote or on the brief.
+
+        Cited once in full first, so the style gives its short form; for an author-date
+        style that is simply its in-text citation.
+        """
+        from citeproc import CitationStylesBibliography
+
+        source = ref if isinstance(ref, Source) else self.source_of(ref)
+        fresh = CitationStylesBibliography(self.style, self.data, self.formatter)
+        self._cite(fresh, source.id, None)
+        formatted = self._cite(fresh, source.id, ref if isinstance(ref, SourceRef) else None)
+        return Markup(sanitize(formatted.strip().rstrip(".")))
+
+    def entry(self, work: Citation) -> Markup:
+        """The work's full reference: the style's bibliography entry."""
+        from citeproc import CitationStylesBibliography
+
+        key = work.id if isinstance(work, Source) else self.further[id(work)]
+        fresh = CitationStylesBibliography(self.style, self.data, self.formatter)
+        first_note = self._cite(fresh, key, None)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            entries = [str(e) for e in fresh.bibliography()]
+        # citeproc-py drops some anonymous works from the bibliography; the style's
+        # first citation names the same details.
+        formatted = entries[0] if entries else first_note
+        return Markup(sanitize(_linked(formatted.strip(), work.url)))

@@ -20,6 +20,8 @@ HandoutSection = Literal[
     "timeline",
     "quotes",
     "what_to_watch",
+    "implications",
+    "recommendations",
     "questions",
     "glossary",
     "sources",

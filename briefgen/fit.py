@@ -57,8 +57,6 @@ BAND_EXPONENT = 1.0
 FIT_TOLERANCE = 0.5
 """Pixels a predicted height may exceed the page by and still be predicted to fit."""
 CHECK_MARGIN = 0.02
-FOOTER_CLEARANCE_MM = 6.0
-"""Room kept between the source line (in the bottom margin) and the edge of the sheet."""
 """A confirmed rung is final unless the rung before it is predicted to overflow by less
 than this share of the page: then that one is laid out too."""
 
@@ -184,8 +182,6 @@ class Rung:
     """A page as tall as any content, so the measuring layout never paginates."""
     facts_twice: bool = False
     """Every fact both in the band and in the sidebar, to measure both placements at once."""
-    bottom_margin_mm: float | None = None
-    """The page's bottom margin when the source line needs more than the stylesheet gives."""
 
     def page_size(self, size: str) -> str:
         return f"{PAGE_WIDTHS[size]} {TALL_PAGE}" if self.tall else size
@@ -289,6 +285,8 @@ def make_plan(briefing: Briefing, audience: Audience) -> Plan:
         if settings.argument_depth == 2:
             droppable += [id_of(p) for p in point.points if p.priority == "low"]
     shown_lists = {
+        "implications": settings.show_recommendations,
+        "recommendations": settings.show_recommendations,
         "quotes": settings.show_quotes,
         "what_to_watch": settings.show_what_to_watch,
         "glossary": settings.show_glossary,
@@ -369,8 +367,6 @@ class Measure:
     band_columns: int
     items: dict[ItemId, tuple[str, float]]
     """Region and height of every item in the columns."""
-    bottom_margin_mm: float | None = None
-    """The bottom margin the source line needs, when the stylesheet's is too small."""
 
     def region_height(self, region: str, rung: Rung, natural: float, removed: set[ItemId]) -> float:
         scale = rung.body_size_pt / natural
@@ -426,11 +422,6 @@ class Measure:
 
 def build_ladder(measure: Measure, plan: Plan) -> list[Rung]:
     """The rungs in order: natural; balanced placement; tighter; smaller; fewer items."""
-    margin = measure.bottom_margin_mm
-    return [replace(rung, bottom_margin_mm=margin) for rung in _ladder(measure, plan)]
-
-
-def _ladder(measure: Measure, plan: Plan) -> list[Rung]:
     natural = plan.body_size_pt
     rungs = [Rung(natural, 1.0, plan.default_band)]
     band = min(
@@ -630,19 +621,9 @@ def measure(views: list[PageView], band_columns: int, page_size: str) -> Measure
                 f.border.bottom for f in band_fragments if round(f.border.y, 1) == rows[0]
             )
             band_gap = max(0.0, rows[1] - first_row_bottom)
-    # The source line is a running element in the bottom margin: a long one (several
-    # sources) gets a deeper margin, and the page area is that much shorter.
-    margin = view.sheet.height - view.content.bottom
-    footer = regions.get("footer")
-    needed = (
-        footer.content_bottom - view.content.bottom + FOOTER_CLEARANCE_MM * PX_PER_MM
-        if footer is not None
-        else 0.0
-    )
-    deeper = max(0.0, needed - margin)
+    # Footnotes (the brief's source line) take their room at the foot of the page area.
     return Measure(
-        available=view.content.height - taller_by - deeper,
-        bottom_margin_mm=round(needed / PX_PER_MM, 1) if deeper else None,
+        available=view.content.height - taller_by - view.footnotes,
         regions=pieces,
         band_cards=band_cards,
         band_overhead=band_overhead,
@@ -815,8 +796,6 @@ def describe(rung: Rung, plan: Plan, briefing: Briefing) -> list[str]:
         moved = abs(min(rung.band, facts) - min(plan.default_band, facts))
         where = "band" if rung.band > plan.default_band else "sidebar"
         steps.append(f"moved {moved} fact(s) to the {where}")
-    if rung.bottom_margin_mm:
-        steps.append(f"bottom margin {rung.bottom_margin_mm:g} mm for the source line")
     if rung.spacing != 1.0:
         steps.append("tightened spacing")
     if rung.body_size_pt != plan.body_size_pt:
@@ -842,7 +821,7 @@ def _does_not_fit(
             return not_printed_error(problem, fitter.audience, root, loaded, None)
     view = views[0]
     page_height = PAGE_HEIGHTS_MM[fitter.audience.config.page_size] * PX_PER_MM
-    available = view.content.height - (view.sheet.height - page_height)
+    available = view.content.height - (view.sheet.height - page_height) - view.footnotes
     overflow_mm = (view.content_height - available) / PX_PER_MM
     sections: dict[str, float] = {}
     for fragment in view.fragments:

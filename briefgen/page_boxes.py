@@ -115,7 +115,9 @@ class PageView:
     lines: list[Line] = field(default_factory=list)
     """Line boxes of the page area (not the margin boxes)."""
     content_bottom: float = 0.0
-    """The lowest content in the page area (margin boxes not counted)."""
+    """The lowest content of the flow (margin boxes and footnote area not counted)."""
+    footnotes: float = 0.0
+    """The height the footnote area takes at the foot of the page area."""
 
     @property
     def content_height(self) -> float:
@@ -175,13 +177,15 @@ def _page_view(index: int, page_box: Any) -> PageView:
     page_colour = _rgba(page_box.style["background_color"])
     start = _Context(1.0, page_colour if page_colour[3] > 0.5 else WHITE, (), sheet, False)
     for child in page_box.children:
-        in_margin = isinstance(child, boxes.MarginBox)
+        outside_flow = isinstance(child, boxes.MarginBox | boxes.FootnoteAreaBox)
         lines = len(view.lines)
         bottom = _walk(child, start, view, boxes)
-        if in_margin:
+        if outside_flow:
             del view.lines[lines:]
         else:
             view.content_bottom = max(view.content_bottom, bottom)
+        if isinstance(child, boxes.FootnoteAreaBox) and child.children:
+            view.footnotes += child.margin_height()
     return view
 
 

@@ -7,15 +7,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from markupsafe import Markup
 
-from briefgen.audience import Audience
+from briefgen.audience import Audience, Labels
 from briefgen.bidi import isolate_right_to_left
 from briefgen.charts import ChartStyle, chart_image
-from briefgen.citations import Citations
+from briefgen.citations import Citations, load_style, style_file
 from briefgen.data import table_view
 from briefgen.documents import HANDOUT_SECTIONS, DocumentKind, HandoutSection
 from briefgen.errors import BriefgenError
@@ -33,6 +33,9 @@ from briefgen.schema import Briefing
 from briefgen.timeline import STRIP_FONT_EM, timeline_layout
 from briefgen.translation import LanguageText, plain
 from briefgen.typography import curl_printed, no_runt, smart_quotes
+
+if TYPE_CHECKING:
+    from citeproc import CitationStylesStyle
 
 TEMPLATE_NAMES: dict[DocumentKind, str] = {"brief": "brief.html.j2", "handout": "handout.html.j2"}
 CHART_SIZE: dict[DocumentKind, tuple[float, float]] = {"brief": (112, 0.34), "handout": (165, 0.46)}
@@ -57,6 +60,29 @@ def handout_sections(briefing: Briefing, audience: Audience) -> list[HandoutSect
     """The sections this audience's handout prints, in its order, empty ones left out."""
     available = available_sections(briefing)
     return [name for name in audience.config.handout.sections if name in available]
+
+
+def argued_by_several(briefing: Briefing) -> bool:
+    """Whether "the authors" (plural) argue: the sources the argument cites, or else the
+    main source, name more than one author between them."""
+    cited = {
+        ref.id or briefing.sources[0].id
+        for point in briefing.argument
+        for ref in [point.source, *(sub.source for sub in point.points)]
+        if ref is not None
+    }
+    sources = [s for s in briefing.sources if s.id in cited] or briefing.sources[:1]
+    return len({author.name for source in sources for author in source.authors}) > 1
+
+
+def section_titles(briefing: Briefing, labels: Labels) -> dict[str, str]:
+    """Each section's heading, in number with the authors it speaks of."""
+    titles: dict[str, str] = {name: str(getattr(labels, name)) for name in HANDOUT_SECTIONS}
+    if argued_by_several(briefing):
+        titles.update(argument=labels.authors_argument, quotes=labels.authors_quotes)
+    if any(quote.speaker for quote in briefing.quotes):
+        titles["quotes"] = labels.speakers_quotes
+    return titles
 
 
 def markdown_filter(inline: bool) -> Any:
@@ -156,21 +182,22 @@ class TemplateRenderer:
             "briefing": shown,
             "band_facts": selection.band_facts,
             "side_facts": selection.side_facts,
+            "page_size": rung.page_size(config.page_size),
             "audience": config,
             "audience_name": self.audience.name,
             "labels": config.labels,
             "fit": rung,
-            "page_size": rung.page_size(config.page_size),
             "stylesheets": self.stylesheets(kind),
             "logo_url": self.logo_url(),
             "available_sections": available_sections(shown),
             "sections": handout_sections(shown, self.audience),
-            "section_titles": {name: getattr(config.labels, name) for name in HANDOUT_SECTIONS},
+            "section_titles": section_titles(shown, config.labels),
+            "several_authors": argued_by_several(shown),
             "notes": notes,
             "translated_from": getattr(shown, "translated_from", None),
             "qr_codes": qr_codes(shown, self.audience) if kind == "brief" else [],
             "source_codes": source_codes(shown, self.audience) if kind == "handout" else {},
-            "cite": Citations(shown, config.labels.paragraph),
+            "cite": Citations(shown, self.citation_style(), config.labels.paragraph),
             "font_faces": Markup(font_face_css(self.templates)),
             "font_stack": lambda family: Markup(font_stack(family, self.templates)),
             "data_table": table_view,
@@ -218,6 +245,16 @@ class TemplateRenderer:
             raise BriefgenError(
                 f"template error: {type(exc).__name__}: {exc}", where, line
             ) from None
+
+    def citation_style(self) -> CitationStylesStyle:
+        """The audience's CSL style, parsed once per process (load_audience checked it)."""
+        settings = self.audience.config.citations
+        path = style_file(self.audience.search_path, settings.style)
+        if path is None:
+            raise BriefgenError(
+                f'citation style "{settings.style}" not found', self.audience.folder
+            )
+        return load_style(path, settings.locale)
 
     def stylesheets(self, kind: DocumentKind) -> list[str]:
         """Base CSS then the audience's `style.css`, as file URLs.

@@ -39,6 +39,7 @@ Name = Annotated[str, StringConstraints(pattern=f"^{NAME_PATTERN}$", max_length=
 LanguageTag = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
 """A BCP 47 language tag such as `en`, `az` or `ru-Latn`."""
 Priority = Literal["high", "normal", "low"]
+Year = Annotated[int, Field(ge=1000, le=9999)]
 SourceId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=60)]
 Url = Annotated[
     str,
@@ -213,8 +214,19 @@ class GlossaryEntry(Tailored):
 
 
 class Author(Strict):
-    name: Text = Field(description="As printed, e.g. `Laurence Broers` or `OSCE Minsk Group`.")
+    name: Text = Field(description="As printed, e.g. `Thomas de Waal` or `OSCE Minsk Group`.")
+    family: Text | None = Field(
+        None,
+        description="The family-name part of `name` (e.g. `de Waal`), for citation styles "
+        "that invert or shorten names; without it the name prints as written.",
+    )
     affiliation: Text | None = None
+
+    @model_validator(mode="after")
+    def family_ends_name(self) -> Author:
+        if self.family is not None and not self.name.endswith(self.family):
+            raise ValueError(f'must be the end of the name "{self.name}", e.g. its last word')
+        return self
 
 
 SourceType = Literal[
@@ -240,13 +252,20 @@ class Citation(Strict):
     """A published work. Leave out what is not known rather than guess."""
 
     title: Text
+    short_title: Text | None = Field(
+        None, description="For short citations (chart sources, the brief), e.g. `Table 1.1.A`."
+    )
     authors: list[Author] = Field(
         default_factory=list, max_length=50, description="Empty: no author is named."
     )
-    type: SourceType = Field("article", description="What kind of work it is (a CSL type).")
+    type: SourceType = Field(
+        "webpage", description="What kind of work it is (a CSL type); decides its format."
+    )
     container: Text | None = Field(None, description="The journal, website or book it appears in.")
     publisher: Text | None = None
-    published: dt.date | Text | None = Field(None, description="YYYY-MM-DD, or as printed.")
+    published: dt.date | Year | Text | None = Field(
+        None, description="YYYY-MM-DD, a year, or as printed (e.g. `Spring 2024`)."
+    )
     url: Url | None = None
     accessed: dt.date | None = Field(None, description="When the URL was read (YYYY-MM-DD).")
     licence: Text | None = Field(None, description="E.g. `CC BY 4.0`, `public domain`.")

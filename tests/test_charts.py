@@ -68,7 +68,7 @@ def test_charts_and_tables_print_with_only_shipped_fonts(
     text = " ".join(pdftotext(path).split())
     assert "Figure 1 Extreme poverty by region, 1990 and 2019" in text
     assert "Table 1 Extreme poverty by region (%)" in text
-    assert "Source: A multiscript test article, 12" in text
+    assert "Source: ‘A Multiscript Test Article’, 12" in text  # the CSL style's short form
     if kind == "handout":
         assert "Figure 2 World share in extreme poverty" in text
     else:

@@ -1,0 +1,213 @@
+"""Several sources: every note and sources entry names its own source, formatted by CSL;
+recommendations print in both documents; the editor's words say so."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from briefgen.audience import load_audience
+from briefgen.build import BuildOptions, DocumentResult, build_briefing
+from briefgen.citations import Citations, load_style, style_file
+from briefgen.errors import BriefgenError
+from briefgen.paths import audience_names
+from briefgen.schema import ArgumentPoint, Author, Briefing, KeyFact, Locator, Source, SourceRef
+from tests.conftest import ROOT, TEMPLATES
+
+FIXTURE = ROOT / "tests" / "fixtures" / "three-sources"
+Built = dict[str, dict[str, DocumentResult]]
+
+REPORT = "Harbour Capacity in Lindholm"
+MINUTES = "Minutes of the Lindholm Council"
+SURVEY = "Ferry Passenger Survey 2025"
+
+
+@pytest.fixture(scope="module")
+def three_sources(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    out = tmp_path_factory.mktemp("three")
+    known = audience_names(TEMPLATES)
+    built: Built = {}
+    for name in known:
+        audience = load_audience(TEMPLATES, name)
+        outputs = build_briefing(
+            FIXTURE, audience, BuildOptions(out=out, templates=TEMPLATES), known
+        )
+        built[name] = {o.kind: o for o in outputs}
+    return built
+
+
+def pdf_text(output: DocumentResult) -> str:
+    """The PDF's words as poppler reads them, hyphenation at line ends undone."""
+    raw = subprocess.run(
+        ["pdftotext", "-raw", str(output.path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return " ".join(re.sub(r"[‐-]\n", "", raw).replace("’", "'").split())
+
+
+def note_citing(handout: str, quote: str, notes_label: str) -> str:
+    """The citation part of the endnote that quotes `quote`: every note in the fixture
+    ends with its quoted words, so it runs from the previous closing quote mark."""
+    tail = handout[handout.rindex(notes_label.upper()) :]
+    end = tail.index(quote)
+    return tail[tail.rfind("”", 0, end) + 1 : end]
+
+
+def test_every_audience_builds_and_each_note_names_its_own_source(three_sources: Built) -> None:
+    expected = {
+        "the main cause was the closure of the northern quay": REPORT,
+        "closure of the northern quay for repairs": REPORT,
+        "reopen the northern quay before the summer timetable begins": REPORT,
+    }
+    for name, outputs in three_sources.items():
+        handout = pdf_text(outputs["handout"])
+        labels = load_audience(TEMPLATES, name).config.labels
+        for quote, title in expected.items():
+            note = note_citing(handout, quote, labels.notes)
+            assert title in note, (name, note)
+            assert MINUTES not in note and SURVEY not in note, (name, note)
+
+
+def test_each_sources_entry_is_its_own_source(three_sources: Built) -> None:
+    for name, outputs in three_sources.items():
+        text = pdf_text(outputs["handout"])
+        labels = load_audience(TEMPLATES, name).config.labels
+        section = text[text.rindex(labels.sources.upper()) : text.rindex(labels.notes.upper())]
+        starts = [section.index(title) for title in (REPORT, MINUTES, SURVEY)]
+        assert starts == sorted(starts), name  # in the order of `sources:`
+        entries = [section[a:b] for a, b in zip(starts, [*starts[1:], len(section)], strict=True)]
+        assert f"{labels.licence}: CC BY 4.0" in entries[0], name
+        assert "Nordic Ports Institute" in entries[0], name
+        assert "Lindholm Council" in entries[1] and "Transport Office" in entries[2], name
+        assert "https://example.org/harbour-report" in entries[0].replace(" ", ""), name
+        assert all(REPORT not in e and "CC BY" not in e for e in entries[1:]), name
+
+
+def test_cards_and_quote_credits_cite_their_own_source(three_sources: Built) -> None:
+    text = pdf_text(three_sources["press"]["handout"])
+    credit = text[text.index("lifeline") :][:200]
+    assert "Anna Holm, Chair of Lindholm Council" in credit and MINUTES in credit
+    assert "para. 2" in credit  # computed: the title and a heading line are not counted
+    card = text[text.index("68%") :][:200]
+    assert SURVEY in card and ", 14." in card  # a page locator for a source without text
+
+
+def test_recommendations_print_in_both_documents(three_sources: Built) -> None:
+    for name, outputs in three_sources.items():
+        brief, handout = pdf_text(outputs["brief"]), pdf_text(outputs["handout"])
+        for text in (brief, handout):
+            assert "Reopen the northern quay" in text, name
+            assert "Port authority" in text and "Capacity, not demand" in text, name
+        assert "Consult residents on the contract this year" in brief, name  # `short`
+        assert "Start the residents' consultation" in handout, name
+
+
+def test_the_editors_words_are_labelled(three_sources: Built) -> None:
+    for name, outputs in three_sources.items():
+        handout = pdf_text(outputs["handout"])
+        label = "Redaktorun rəyi" if name == "az" else "Editor's assessment"
+        # What to watch and the uncited implications as sections; one uncited
+        # recommendation among cited ones as an item.
+        assert handout.count(label) >= 3, name
+
+
+def test_labels_agree_with_several_authors(three_sources: Built) -> None:
+    text = pdf_text(three_sources["general"]["handout"])
+    assert "The authors argue that:" in text and "The author argues" not in text
+    seed_like = Briefing.model_validate(
+        {
+            "title": "T",
+            "date": "2026-01-01",
+            "summary": "S",
+            "sources": [{"id": "a", "title": "A", "authors": [{"name": "One Author"}]}],
+            "key_facts": [{"figure": "1", "label": "L", "source": {}}],
+            "argument": [{"claim": "C", "source": {"id": "a"}}],
+        }
+    )
+    from briefgen.render_html import argued_by_several
+
+    assert not argued_by_several(seed_like)
+
+
+def chicago() -> Citations:
+    return citations_for([Source(id="anon", title="Russian peacekeepers in Azerbaijan")])
+
+
+def citations_for(sources: list[Source]) -> Citations:
+    briefing = Briefing(
+        title="T",
+        date=dt.date(2026, 1, 1),
+        summary="S",
+        key_facts=[KeyFact(figure="1", label="L", source=SourceRef())],
+        argument=[ArgumentPoint(claim="C")],
+        sources=sources,
+    )
+    path = style_file((TEMPLATES / "base",), "chicago-notes-bibliography")
+    assert path is not None
+    return Citations(briefing, load_style(path, "en-GB"), "¶")
+
+
+def test_an_anonymous_work_prints_its_title_once() -> None:
+    cite = chicago()
+    entry = str(cite.entry(cite.sources["anon"]))
+    note = str(
+        cite.note(SourceRef(id="anon", locator=Locator(paragraph=2, page=None, section=None)))
+    )
+    for text in (entry, note, str(cite.note(SourceRef(id="anon")))):
+        assert text.count("Peacekeepers") == 1, text
+
+
+def test_content_is_escaped_before_the_engine_sees_it() -> None:
+    cite = citations_for(
+        [
+            Source(
+                id="x",
+                title="<b onmouseover=alert(1)>Bold</b> & more",
+                authors=[Author(name="<i>Ann</i> <script>x</script>")],
+            )
+        ]
+    )
+    html = str(cite.entry(cite.sources["x"]))
+    assert "<script" not in html and "<b " not in html
+    assert "&lt;b onmouseover=alert(1)&gt;" in html and "&amp; More" in html
+    assert "&lt;i&gt;Ann&lt;/i&gt;" in html
+
+
+def test_a_known_family_name_lets_the_style_invert_it() -> None:
+    cite = citations_for(
+        [Source(id="x", title="T", authors=[Author(name="Thomas de Waal", family="de Waal")])]
+    )
+    assert str(cite.entry(cite.sources["x"])).startswith("de Waal, T")
+
+
+def test_unknown_citation_style_is_a_located_error(tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    config = templates / "audiences/press/audience.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + "citations:\n  style: chicago-notes\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(BriefgenError) as caught:
+        load_audience(templates, "press")
+    error = caught.value
+    assert error.path == config and error.line == len(config.read_text().splitlines())
+    assert 'citation style "chicago-notes" not found.' in error.message
+    assert 'Did you mean "chicago-notes-bibliography"?' in error.message
+
+
+def test_unknown_citation_locale_is_a_located_error(tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    config = templates / "audiences/press/audience.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + "citations:\n  locale: en-UK\n", encoding="utf-8"
+    )
+    with pytest.raises(BriefgenError) as caught:
+        load_audience(templates, "press")
+    assert caught.value.path == config
+    assert 'citation locale "en-UK" is not one citeproc-py has' in caught.value.message
