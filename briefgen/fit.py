@@ -440,7 +440,8 @@ def build_ladder(measure: Measure, plan: Plan) -> list[Rung]:
         size = round(size - SIZE_STEP_PT, 2)
         rungs.append(Rung(size, TIGHT_SPACING, band))
     # Drop from the column that overflows: each time, the last low-priority item of
-    # whichever column is predicted taller, then of the band or full width, then any.
+    # whichever column is predicted taller, then of the band or the full width, then of
+    # the other column.
     dropped: frozenset[ItemId] = frozenset()
     remaining = list(plan.droppable)
     while remaining:
@@ -448,11 +449,15 @@ def build_ladder(measure: Measure, plan: Plan) -> list[Rung]:
         main, side = measure.columns(rung, plan)
         taller, shorter = ("main", "side") if main >= side else ("side", "main")
         regions = {item: region_of(item, measure, plan, rung) for item in remaining}
-        for wanted in (taller, "band", "full", shorter):
-            picks = [item for item in remaining if regions[item] == wanted]
-            if picks:
-                pick = picks[-1]
-                break
+        order = (taller, "band", "bottom", "full", "top", shorter)
+        ranked = sorted(
+            remaining,
+            key=lambda item: (
+                order.index(regions[item]) if regions[item] in order else len(order),
+                -remaining.index(item),
+            ),
+        )
+        pick = ranked[0]
         remaining.remove(pick)
         dropped = dropped | {pick}
         rungs.append(Rung(size, TIGHT_SPACING, band, dropped))
