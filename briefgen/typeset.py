@@ -234,14 +234,24 @@ def lay_out(
     """
     from weasyprint import HTML
 
+    from briefgen.css_cache import take_stylesheets
+
     log = ResourceLog()
     with collect_engine_warnings(log):
-        document = HTML(
+        source = HTML(
             string=html,
             base_url=str(base_url),
             url_fetcher=make_fetcher(allowed_roots, log, svg_fonts),
-        ).render(
-            font_config=shared_font_config(), pdf_tags=True, pdf_variant=pdf_variant(standards)
+        )
+        # Parsed once per process and handed over ready-made (see css_cache.py).
+        sheets = take_stylesheets(
+            source, lambda sheet_log: make_fetcher(allowed_roots, sheet_log, svg_fonts), log
+        )
+        document = source.render(
+            stylesheets=sheets,
+            font_config=shared_font_config(),
+            pdf_tags=True,
+            pdf_variant=pdf_variant(standards),
         )
     return LaidOut(document, log, standards)
 
