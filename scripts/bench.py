@@ -1,157 +1,269 @@
-"""Benchmark: briefgen's build against plain WeasyPrint rendering the very same HTML.
+"""Benchmark: briefgen against plain WeasyPrint rendering the very same HTML, honestly.
 
-    .venv/bin/python scripts/bench.py [--batch 50] [--profile] [--skip-batch]
+    .venv/bin/python scripts/bench.py [--runs 5] [--batches 10,50,200] [--noop 2000]
 
-1. Builds the seed briefing for every audience (`briefgen build --force`, fresh output
-   folder), then renders the resulting HTML files with plain WeasyPrint, one after the
-   other in one process. Both are timed as whole processes, WeasyPrint import included.
-2. Times a rebuild with nothing changed, and checks it does not import WeasyPrint.
-3. Builds a batch of documents (copies of the seed in a temp content folder) and renders
-   the same HTML raw, as above.
-Targets are printed as PASS/FAIL lines with the ratios. `--profile` adds a cProfile of
-one audience's build in a single process.
+Every measurement runs `--runs` times, interleaved with its baseline (ours, raw, ours,
+raw, …), in fresh processes; CPU seconds (user + system of the process and its workers)
+and wall time are reported as min and median. Medians are what the targets judge:
 
-Findings (2-core machine): the brief is the slowest document because the fit ladder
-lays it out 3-5 times (it bisects, and must show the rung above its answer overflows)
-before writing it once; the raw render lays it out once. Time goes to layout (line
-breaking in Pango, ~60%), the CSS cascade (~20%) and PDF writing (~0.7 s per handout;
-our fonts are pre-subset with pyftsubset, so subsetting is small). `@font-face`
-loading used to cost half of a brief's layout: one font configuration per process,
-loaded before forking, removed it. One run: full build 0.80 x raw, batch 0.54 x raw,
-no-op rebuild 0.13 s.
+- **efficiency (CPU):** `briefgen build --jobs 1` of the seed, every audience, against raw
+  WeasyPrint laying out and writing the same HTML files in one process with one shared
+  font configuration: target ≤ 1.15 ×.
+- **throughput (wall):** `briefgen build` with its default workers against raw WeasyPrint
+  spread over the same number of processes: target ≤ 0.7 × the serial raw wall time.
+- **layouts per brief:** how many layouts the fit needed for each brief (counted in
+  process; the issue's target is a median ≤ 2 on the seed's audiences).
+- **peak RSS** of the build and of its largest worker, for growing batches: it must stay
+  flat as the batch grows.
+- **no-op:** a build with nothing to do, over `--noop` up-to-date documents: ≤ 0.3 s.
+
+`--profile` adds a cProfile of one `--jobs 1` build.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import datetime as dt
 import json
-import math
+import os
 import pstats
+import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "content" / "russian-peacekeepers-azerbaijan"
+TEMPLATES = ROOT / "templates"
 BRIEFGEN = [sys.executable, "-m", "briefgen"]
 
 RAW_RENDER = r"""
-import json, sys, time
-started = time.perf_counter()
+import sys
 from weasyprint import HTML
-times = {}
+from weasyprint.text.fonts import FontConfiguration
+fonts = FontConfiguration()
 for name in sys.argv[1:]:
-    t = time.perf_counter()
-    HTML(filename=name).write_pdf(name[:-5] + ".raw.pdf", pdf_tags=True)
-    times[name] = time.perf_counter() - t
-print(json.dumps({"total": time.perf_counter() - started, "documents": times}))
+    HTML(filename=name).render(font_config=fonts, pdf_tags=True).write_pdf(
+        name[:-5] + ".raw.pdf", pdf_tags=True
+    )
 """
 
-NO_OP = r"""
-import sys, time
-started = time.perf_counter()
+PEAK_RSS = r"""
+import resource, sys
 from briefgen.cli import cli
-cli.main(sys.argv[1:], standalone_mode=False)
-print("SECONDS", time.perf_counter() - started, "WEASYPRINT", "weasyprint" in sys.modules)
+try:
+    cli.main(sys.argv[1:], standalone_mode=False)
+finally:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    print("PEAK", own, workers, file=sys.stderr)
 """
 
 
-def timed(command: list[str], cwd: Path = ROOT) -> tuple[float, str]:
+class Sample:
+    """CPU and wall seconds of one child process (and everything it waited for)."""
+
+    def __init__(self, cpu: float, wall: float, stderr: str = "") -> None:
+        self.cpu, self.wall, self.stderr = cpu, wall, stderr
+
+
+def run(command: list[str], cwd: Path = ROOT) -> Sample:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     result = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
-    seconds = time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if result.returncode:
-        sys.exit(f"failed: {' '.join(command)}\n{result.stderr}")
-    return seconds, result.stdout
+        sys.exit(f"failed: {' '.join(command)}\n{result.stderr[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Sample(cpu, wall, result.stderr)
 
 
-def raw_render(out: Path) -> dict[str, object]:
-    files = sorted(str(p) for p in out.rglob("*.html") if not p.name.endswith(".raw.html"))
-    seconds, stdout = timed([sys.executable, "-c", RAW_RENDER, *files])
-    data: dict[str, object] = json.loads(stdout)
-    data["wall"] = seconds
-    return data
+def run_parallel(commands: list[list[str]]) -> Sample:
+    """Several processes at once: wall time until the last ends, CPU of all of them."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    processes = [subprocess.Popen(c, cwd=ROOT, stdout=subprocess.DEVNULL) for c in commands]
+    if any(p.wait() for p in processes):
+        sys.exit(f"failed: {commands}")
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Sample(cpu, wall)
 
 
-def briefgen_times(out: Path) -> dict[str, float]:
-    manifest = json.loads((out / ".briefgen-manifest.json").read_text())
-    return {key: record["seconds"] for key, record in manifest["outputs"].items()}
+def stats(values: list[float]) -> str:
+    return f"min {min(values):6.2f}  median {statistics.median(values):6.2f}"
 
 
-def verdict(name: str, ratio: float, target: float) -> bool:
-    ok = ratio <= target
-    print(f"{'PASS' if ok else 'FAIL'}  {name}: {ratio:.2f} × raw (target ≤ {target})")
+def line(samples: list[Sample]) -> str:
+    cpu, wall = stats([s.cpu for s in samples]), stats([s.wall for s in samples])
+    return f"CPU s: {cpu}   wall s: {wall}"
+
+
+def interleaved(
+    runs: int, ours: Callable[[], Sample], baseline: Callable[[], Sample]
+) -> tuple[list[Sample], list[Sample]]:
+    mine: list[Sample] = []
+    theirs: list[Sample] = []
+    for _ in range(runs):
+        mine.append(ours())
+        theirs.append(baseline())
+    return mine, theirs
+
+
+def report(name: str, mine: list[Sample], theirs: list[Sample]) -> tuple[float, float]:
+    """Print both series; returns the ratios of the medians (CPU, wall)."""
+    for label, series in ((name, mine), ("raw WeasyPrint", theirs)):
+        print(f"  {label:<34} {line(series)}")
+    cpu = statistics.median(s.cpu for s in mine) / statistics.median(s.cpu for s in theirs)
+    wall = statistics.median(s.wall for s in mine) / statistics.median(s.wall for s in theirs)
+    return cpu, wall
+
+
+def verdict(name: str, value: float, target: float, unit: str = " × raw") -> bool:
+    ok = value <= target
+    print(f"{'PASS' if ok else 'MISS'}  {name}: {value:.2f}{unit} (target ≤ {target})")
     return ok
 
 
-def full_build(work: Path) -> list[bool]:
-    out = work / "full"
-    print(f"== full build of {SEED.name}, every audience")
-    build_s, _ = timed([*BRIEFGEN, "build", str(SEED), "--force", "--out", str(out)])
-    raw = raw_render(out)
-    ours = briefgen_times(out)
-    raw_docs: dict[str, float] = raw["documents"]  # type: ignore[assignment]
-    print(f"{'document':<55} {'briefgen':>9} {'raw':>7}")
-    for name, seconds in sorted(raw_docs.items()):
-        key = str(Path(name).relative_to(out).with_suffix(""))
-        print(f"{key:<55} {ours.get(key, math.nan):>8.2f}s {seconds:>6.2f}s")
-    print(f"briefgen build (process): {build_s:.2f} s")
-    print(
-        f"raw render (process):     {raw['wall']:.2f} s, of which rendering "
-        f"{sum(raw_docs.values()):.2f} s"
-    )
-    results = [verdict("full build", build_s / raw["wall"], 0.7)]  # type: ignore[operator]
-
-    print("== rebuild with nothing changed")
-    noop_s, stdout = timed([sys.executable, "-c", NO_OP, "build", str(SEED), "--out", str(out)])
-    in_process = float(stdout.split("SECONDS")[1].split()[0])
-    imported = stdout.strip().endswith("True")
-    print(
-        f"no-op rebuild: {noop_s:.2f} s as a process, {in_process:.2f} s after start-up; "
-        f"WeasyPrint imported: {imported}"
-    )
-    ok = noop_s <= 0.3 and not imported
-    print(
-        f"{'PASS' if ok else 'FAIL'}  no-op rebuild: {noop_s:.2f} s (target ≤ 0.3 s, no WeasyPrint)"
-    )
-    return [*results, ok]
+def html_files(out: Path) -> list[str]:
+    return sorted(str(p) for p in out.rglob("*.html") if not p.name.endswith(".raw.html"))
 
 
-def batch_build(work: Path, documents: int) -> list[bool]:
-    audiences = [p.parent.name for p in (ROOT / "templates" / "audiences").glob("*/audience.yaml")]
-    copies = max(1, math.ceil(documents / (2 * len(audiences))))
-    content = work / "content"
-    for i in range(copies):
-        shutil.copytree(SEED, content / f"seed-{i + 1:02d}")
-    out = work / "batch"
-    print(
-        f"== batch: {copies} copies × {len(audiences)} audiences × 2 = "
-        f"{copies * len(audiences) * 2} documents"
+def build_command(content: Path | None, out: Path, *extra: str) -> list[str]:
+    where = [str(content)] if content is not None else []
+    return [*BRIEFGEN, "build", *where, "--force", "--out", str(out), *extra]
+
+
+def efficiency_and_throughput(work: Path, runs: int) -> list[bool]:
+    from briefgen.incremental import default_workers
+
+    out = work / "seed"
+    run(build_command(SEED, out))  # the HTML the raw renders lay out, and a warm disk cache
+    files = html_files(out)
+    workers = default_workers()
+    print(f"== efficiency: {SEED.name}, every audience, {len(files)} documents")
+    mine, theirs = interleaved(
+        runs,
+        lambda: run(build_command(SEED, work / "ours", "--jobs", "1")),
+        lambda: run([sys.executable, "-c", RAW_RENDER, *files]),
     )
-    build_s, _ = timed([*BRIEFGEN, "--content", str(content), "build", "--out", str(out)])
-    raw = raw_render(out)
-    print(f"briefgen build: {build_s:.2f} s; raw render: {raw['wall']:.2f} s")
-    return [verdict("batch build", build_s / raw["wall"], 0.6)]  # type: ignore[operator]
+    cpu, _ = report("briefgen --jobs 1", mine, theirs)
+    serial_raw_wall = statistics.median(s.wall for s in theirs)
+    results = [verdict("efficiency, CPU of --jobs 1", cpu, 1.15)]
+
+    print(f"== throughput: default jobs ({workers} workers) against raw over {workers} processes")
+    shares = [files[i::workers] for i in range(workers)]
+    mine, theirs = interleaved(
+        runs,
+        lambda: run(build_command(SEED, work / "ours")),
+        lambda: run_parallel([[sys.executable, "-c", RAW_RENDER, *s] for s in shares if s]),
+    )
+    _, wall = report(f"briefgen ({workers} workers)", mine, theirs)
+    print(f"  wall against raw over {workers} processes: {wall:.2f} ×")
+    full = statistics.median(s.wall for s in mine) / serial_raw_wall
+    results.append(verdict("full build, wall against the serial raw render", full, 0.7))
+    return results
+
+
+def layouts_per_brief() -> None:
+    from briefgen.audience import load_audience
+    from briefgen.fit import Rung, fit_brief
+    from briefgen.paths import audience_names, find_briefings
+    from briefgen.render_html import TemplateRenderer
+    from briefgen.schema import Briefing
+    from briefgen.typeset import LaidOut, lay_out
+    from briefgen.validate import load_briefing
+
+    print("== layouts per brief (the measuring layout included)")
+    names = audience_names(TEMPLATES)
+    for folder in find_briefings([], ROOT / "content"):
+        briefing, _ = load_briefing(folder, names)
+        counts = []
+        for name in names:
+            audience = load_audience(TEMPLATES, name)
+            renderer = TemplateRenderer(audience)
+
+            def render(rung: Rung, r: TemplateRenderer = renderer, b: Briefing = briefing) -> str:
+                return r.render("brief", b, rung)
+
+            def lay_out_here(html: str, f: Path = folder) -> LaidOut:
+                return lay_out(html, f, [TEMPLATES, f])
+
+            try:
+                fitted = fit_brief(briefing, audience, render, lay_out_here)
+                counts.append(fitted.layouts)
+            except Exception as exc:  # a refused brief: counted as such
+                print(f"  {folder.name}/{name}: refused ({type(exc).__name__})")
+        if counts:
+            print(f"  {folder.name:<34} {counts} median {statistics.median(counts):g}")
+
+
+def copies(work: Path, count: int) -> Path:
+    content = work / f"content-{count}"
+    for i in range(count):
+        shutil.copytree(SEED, content / f"seed-{i:04d}")
+    return content
+
+
+def peak_rss(work: Path, batches: list[int]) -> None:
+    print("== peak RSS as the batch grows (default workers)")
+    audiences = len([p for p in (TEMPLATES / "audiences").iterdir() if p.is_dir()])
+    for documents in batches:
+        count = max(1, documents // (2 * audiences))
+        content = copies(work, count)
+        out = work / f"rss-{count}"
+        sample = run(
+            [sys.executable, "-c", PEAK_RSS, "--content", str(content), "build", "--out", str(out)]
+        )
+        own, workers = (int(v) / 1024 for v in sample.stderr.split("PEAK")[1].split())
+        print(
+            f"  {count * audiences * 2:>5} documents: build {own:6.0f} MiB, largest worker "
+            f"{workers:6.0f} MiB, wall {sample.wall:6.1f} s"
+        )
+        shutil.rmtree(content)
+        shutil.rmtree(out)
+
+
+def no_op(work: Path, documents: int, runs: int) -> bool:
+    """Up-to-date outputs for `documents` documents, made by copying one built seed."""
+    audiences = len([p for p in (TEMPLATES / "audiences").iterdir() if p.is_dir()])
+    count = max(1, documents // (2 * audiences))
+    content = copies(work, count)
+    out = work / "noop"
+    first = content / "seed-0000"
+    run([*BRIEFGEN, "build", str(first), "--out", str(out)])
+    for i in range(1, count):
+        shutil.copytree(out / first.name, out / f"seed-{i:04d}", copy_function=os.link)
+    command = [*BRIEFGEN, "--content", str(content), "build", "--out", str(out)]
+    run(command)  # the first no-op remembers file sizes and times
+    samples = [run(command) for _ in range(runs)]
+    print(f"== no-op build over {count * audiences * 2} up-to-date documents")
+    print(
+        f"  CPU s: {stats([s.cpu for s in samples])}   wall s: {stats([s.wall for s in samples])}"
+    )
+    return verdict("no-op, median wall", statistics.median(s.wall for s in samples), 0.3, " s")
 
 
 def profile(work: Path) -> None:
-    from briefgen.audience import load_audience
-    from briefgen.build import BuildOptions, build_briefing
-    from briefgen.paths import audience_names
+    from briefgen.cli import cli
 
-    templates = ROOT / "templates"
-    known = audience_names(templates)
-    audience = load_audience(templates, known[0])
-    print(f"== cProfile: {SEED.name} × {audience.name}, one process")
+    print(f"== cProfile: {SEED.name}, every audience, --jobs 1, in process")
     import weasyprint  # noqa: F401  (not part of the profile)
 
     profiler = cProfile.Profile()
     profiler.enable()
-    build_briefing(SEED, audience, BuildOptions(out=work / "profile", templates=templates), known)
+    cli.main(
+        ["build", str(SEED), "--force", "--jobs", "1", "--out", str(work / "profile")],
+        standalone_mode=False,
+    )
     profiler.disable()
     pstats.Stats(profiler).sort_stats("cumulative").print_stats(
         r"(briefgen|layout/__init__|css/__init__|fonts|pdf/__init__|line_break)", 25
@@ -159,19 +271,26 @@ def profile(work: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--batch", type=int, default=50, help="documents in the batch run")
-    parser.add_argument("--skip-batch", action="store_true")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="runs of each measurement")
+    parser.add_argument("--batches", default="10,50,200", help="batch sizes for peak RSS")
+    parser.add_argument("--noop", type=int, default=2000, help="documents in the no-op run")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
+    print(
+        f"briefgen benchmark, {dt.date.today().isoformat()}, {os.cpu_count()} cores "
+        f"({len(os.sched_getaffinity(0))} usable), load {os.getloadavg()[0]:.1f}"
+    )
     with tempfile.TemporaryDirectory(prefix="briefgen-bench-") as temporary:
         work = Path(temporary)
-        results = full_build(work)
-        if not args.skip_batch:
-            results += batch_build(work, args.batch)
+        results = efficiency_and_throughput(work, args.runs)
+        layouts_per_brief()
+        peak_rss(work, [int(n) for n in args.batches.split(",") if n])
+        results.append(no_op(work, args.noop, args.runs))
         if args.profile:
             profile(work)
     print(f"{sum(results)}/{len(results)} targets met")
+    print(json.dumps({"targets_met": sum(results), "targets": len(results)}))
 
 
 if __name__ == "__main__":
