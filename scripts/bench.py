@@ -134,7 +134,8 @@ def verdict(name: str, value: float, target: float, unit: str = " × raw") -> bo
 
 
 def html_files(out: Path) -> list[str]:
-    return sorted(str(p) for p in out.rglob("*.html") if not p.name.endswith(".raw.html"))
+    # The documents briefgen lays out: not the web edition, which is HTML only.
+    return sorted(str(p) for p in out.rglob("*.html") if p.name in ("brief.html", "handout.html"))
 
 
 def build_command(content: Path | None, out: Path, *extra: str) -> list[str]:
