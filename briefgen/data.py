@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from briefgen.errors import BriefgenError, did_you_mean
-from briefgen.load import LoadedYaml, Location, read_text
+from briefgen.load import LoadedYaml, Location, file_in_folder, read_text
 from briefgen.schema import Briefing, Chart, DataBlock, DataTable
 
 MAX_DATA_BYTES = 1_000_000
@@ -213,15 +213,9 @@ def check_data(
 def data_path(
     name: str, folder: Path, loaded: LoadedYaml, location: Location
 ) -> Path | BriefgenError:
-    if "\x00" in name:
-        return loaded.error(location, "the file name has a NUL character; fix it")
-    path = (folder / name).resolve()
-    if not path.is_relative_to(folder.resolve()):
-        return loaded.error(
-            location,
-            f"the data file must be inside the briefing folder; copy it into {folder.name}/ "
-            "and write its file name",
-        )
+    path = file_in_folder(name, folder, loaded, location, "data file")
+    if isinstance(path, BriefgenError):
+        return path
     if not path.is_file():
         present = sorted(p.name for p in folder.glob("*.csv"))
         hint = did_you_mean(name, present) or (

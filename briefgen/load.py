@@ -96,6 +96,22 @@ def strings_in(
             yield from strings_in(item, (*location, index), skip_keys)
 
 
+def file_in_folder(
+    name: str, folder: Path, loaded: LoadedYaml, location: Location, what: str
+) -> Path | BriefgenError:
+    """`folder/name` resolved, or the located error when it cannot be one of the folder's files."""
+    if "\x00" in name:
+        return loaded.error(location, "the file name has a NUL character; fix it")
+    path = (folder / name).resolve()
+    if not path.is_relative_to(folder.resolve()):
+        return loaded.error(
+            location,
+            f"the {what} must be inside the briefing folder; copy it into {folder.name}/ "
+            "and write its file name",
+        )
+    return path
+
+
 def read_text(path: Path, what: str = "file") -> str:
     """Read a UTF-8 text file, turning every way it can fail into one clear line."""
     if not path.exists():

@@ -15,7 +15,14 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from briefgen.data import check_data
 from briefgen.errors import BriefgenError, did_you_mean
-from briefgen.load import LoadedYaml, Location, load_yaml, read_text, strings_in
+from briefgen.load import (
+    LoadedYaml,
+    Location,
+    file_in_folder,
+    load_yaml,
+    read_text,
+    strings_in,
+)
 from briefgen.paths import BRIEFING_FILE, NAME_RULE
 from briefgen.prose_limits import check_prose, markdown_fields, prose_problem
 from briefgen.schema import Briefing, Locator, Source, SourceRef
@@ -335,20 +342,13 @@ def check_source_ids(briefing: Briefing, loaded: LoadedYaml) -> list[BriefgenErr
 def read_source_text(
     source: Source, folder: Path, loaded: LoadedYaml, location: Location
 ) -> SourceText | BriefgenError:
-    name = source.text or ""
-    if "\x00" in name:
-        return loaded.error(location, "the file name has a NUL character; fix it")
-    path = (folder / name).resolve()
-    if not path.is_relative_to(folder.resolve()):
-        return loaded.error(
-            location,
-            f"the source text must be inside the briefing folder; copy it into "
-            f"{folder.name}/ and write its file name",
-        )
+    path = file_in_folder(source.text or "", folder, loaded, location, "source text")
+    if isinstance(path, BriefgenError):
+        return path
     try:
         return parse_source_text(read_text(path, "source text"), source.title)
     except BriefgenError as exc:
-        return loaded.error(location, f"{exc.message}: {name}")
+        return loaded.error(location, f"{exc.message}: {source.text}")
 
 
 class QuoteProblem(Exception):
