@@ -9,7 +9,8 @@ it does not do are done here, in the one place that touches its tagging internal
 - **Page furniture as artifacts.** WeasyPrint tags the text of page margin boxes (running
   headers, "Page X of Y", markings) as content but leaves it outside the structure tree.
   Generated margin text becomes `/Artifact` marked content; a running element (real HTML
-  moved into the margin, like the brief's source line) joins the tree at the end of its page.
+  an audience template moves into the margin with `position: running()`) joins the tree at
+  the end of its page.
   Images with `alt=""` (decorative) become artifacts too.
 - **Header scope.** `<th scope="col">` and `scope="row"` become the `/Scope` attribute.
 - **Languages.** Every structure element whose HTML element has a `lang` different from
