@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import logging
@@ -205,7 +206,15 @@ def shared_font_config() -> Any:
         from weasyprint.text.fonts import FontConfiguration
 
         _font_config = FontConfiguration()
+        atexit.register(_release_font_config)
     return _font_config
+
+
+def _release_font_config() -> None:
+    """Drop the configuration while its module still works: left to interpreter
+    shutdown, its `__del__` finds `rmtree` gone and prints a traceback."""
+    global _font_config
+    _font_config = None
 
 
 def warm_up(font_faces: str, allowed_roots: list[Path]) -> None:
