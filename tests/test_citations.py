@@ -211,3 +211,11 @@ def test_unknown_citation_locale_is_a_located_error(tmp_path: Path) -> None:
         load_audience(templates, "press")
     assert caught.value.path == config
     assert 'citation locale "en-UK" is not one citeproc-py has' in caught.value.message
+
+
+def test_a_name_quoted_in_a_title_keeps_its_case() -> None:
+    """Chicago title-cases titles; a quoted name is printed as written, with no stray space."""
+    title = "Regulation entering a name in the register (‘Caşcaval de Săveni’ (PGI))"
+    cite = citations_for([Source(id="x", title=title, type="legislation")])
+    for text in (str(cite.entry(cite.sources["x"])), str(cite.note(SourceRef(id="x")))):
+        assert "Regulation Entering a Name in the Register (‘Caşcaval de Săveni’ (PGI))" in text
