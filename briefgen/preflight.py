@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from briefgen.errors import CommandLineError, display_path
+from briefgen.page_boxes import LINE_END_HYPHENS
 
 if TYPE_CHECKING:
     import pypdfium2 as pdfium
@@ -68,7 +69,7 @@ MAX_PAGES = 500
 RENDER_SCALE = 2.0
 """Pixels per point when rendering for the contrast check (144 dpi)."""
 TERMINAL = tuple(".!?:;…)]”’\"'")
-HYPHENS = ("-", "\u2010", "\u00ad", "\ufffe")
+HYPHENS = (*LINE_END_HYPHENS, "\ufffe")
 """Hyphen-minus, the hyphen WeasyPrint inserts, soft hyphen, and the mark PDFium reads
 a line-end hyphen as."""
 
@@ -442,7 +443,7 @@ def check_fill(report: Report, pages: list[Page], fill: list[float], body: float
             "outlines and card grids break between items",
             pages[index].number,
         )
-    if len(pages) >= 3 and fill[-1] < MIN_LAST_PAGE_FILL:
+    if last_page_stranded(fill):
         report.add(
             "warning",
             "fill",
@@ -453,6 +454,12 @@ def check_fill(report: Report, pages: list[Page], fill: list[float], body: float
 
 
 MM = 72 / 25.4
+
+
+def last_page_stranded(fill: list[float]) -> bool:
+    """Whether the last page of a document of 3+ pages holds only a scrap. The build sets
+    such a handout tighter (`pagination.py`); when nothing helped, this is a warning."""
+    return len(fill) >= 3 and fill[-1] < MIN_LAST_PAGE_FILL
 
 
 def _opening_height(page: Page, body: float) -> float | None:
