@@ -123,8 +123,8 @@ class Line:
 
     @cached_property
     def has_words(self) -> bool:
-        """More than a list marker or a lone number."""
-        return any(g.char.isalpha() for g in self.glyphs)
+        """More than a list marker or a lone number (a row of figures counts)."""
+        return any(g.char.isalpha() for g in self.glyphs) or len(self.main_text.split()) > 1
 
     @cached_property
     def heavy(self) -> bool:
@@ -561,7 +561,13 @@ def check_breaks(report: Report, pages: list[Page]) -> None:
         )
         if not continues:
             continue
-        if len(above) < 2 or not _same_paragraph(above[-2], last):
+        orphan = len(above) < 2 or not _same_paragraph(above[-2], last)
+        widow = len(below) < 2 or not _same_paragraph(first, below[1])
+        if orphan and widow:
+            # One line each side: one-line items (timeline rows, short list items), since
+            # no paragraph of two lines is split one and one when orphans and widows are 2+.
+            continue
+        if orphan:
             report.orphans += 1
             report.add(
                 "warning",
@@ -569,7 +575,7 @@ def check_breaks(report: Report, pages: list[Page]) -> None:
                 f"one line (“{_start(last)}…”) left at the foot of the page",
                 upper.number,
             )
-        if len(below) < 2 or not _same_paragraph(first, below[1]):
+        if widow:
             report.widows += 1
             report.add(
                 "warning",
