@@ -22,12 +22,14 @@ from urllib.parse import quote, unquote, urlsplit
 from briefgen.audience import Audience, load_audience
 from briefgen.documents import DOCUMENT_KINDS, DocumentKind
 from briefgen.errors import BriefgenError, CommandLineError, display_path
-from briefgen.fit import fit_brief
+from briefgen.fit import fit_brief, unprinted
 from briefgen.fonts import font_face_css, svg_font_family
 from briefgen.glyphs import check_audience_glyphs, check_briefing_glyphs
 from briefgen.incremental import MANIFEST_NAME, Job, Manifest, Record
 from briefgen.load import LoadedYaml, Location, strings_in
 from briefgen.output import replace_set
+from briefgen.page_boxes import page_views, root_element
+from briefgen.pagination import paginate_handout, unhyphenate_brief
 from briefgen.paths import audience_folder, base_folder
 from briefgen.render_html import TemplateRenderer
 from briefgen.scaffold import placeholder_errors
@@ -214,7 +216,8 @@ class MadeDocument:
     pages: int
     seconds: float
     fitted: str = ""
-    """The fit ladder's steps, for the summary table; always empty for handouts."""
+    """What the fit ladder (brief) or the pagination pass (handout) did, for the summary
+    table."""
     web_html: str | None = None
     """The handout's self-contained web edition, written as `handout.web.html`."""
 
@@ -245,13 +248,15 @@ def make_document(inputs: Inputs, kind: DocumentKind, options: BuildOptions) -> 
     config = inputs.audience.config
     svg_fonts = svg_font_family(config.fonts.headings, options.templates)
 
-    def lay_out_here(html: str) -> LaidOut:
-        return lay_out(html, inputs.folder, roots, config.pdf_standards, svg_fonts)
+    def lay_out_here(html: str, extra_css: str = "") -> LaidOut:
+        return lay_out(html, inputs.folder, roots, config.pdf_standards, svg_fonts, extra_css)
 
     steps = ""
     if kind == "handout":
         html = document_html(inputs, kind)
-        laid_out = lay_out_here(html)
+        # Laid out again if a hyphen ladder or a stranded last page shows (pagination.py).
+        paginated = paginate_handout(lambda extra_css: lay_out_here(html, extra_css))
+        laid_out, steps = paginated.laid_out, paginated.describe()
     else:
         fitted = fit_brief(
             inputs.briefing,
@@ -261,7 +266,12 @@ def make_document(inputs: Inputs, kind: DocumentKind, options: BuildOptions) -> 
             loaded=inputs.loaded,
             stylesheets=inputs.renderer.stylesheet_paths("brief"),
         )
-        laid_out, html, steps = fitted.laid_out, fitted.html, fitted.describe()
+        html = fitted.html
+        # Ladders broken only if the brief still prints whole on its one page.
+        laid_out, corrected = unhyphenate_brief(
+            fitted.laid_out, lambda extra_css: lay_out_here(html, extra_css), prints_whole
+        )
+        steps = ", ".join([*fitted.steps, *corrected])
     # The handout is also published as one self-contained web page (web_edition.py).
     web = (
         web_edition(html, inputs.folder, roots, base_folder(options.templates) / WEB_STYLESHEET)
@@ -276,6 +286,12 @@ def make_document(inputs: Inputs, kind: DocumentKind, options: BuildOptions) -> 
     raise_refusals(laid_out.log, inputs, kind, options)
     seconds = time.perf_counter() - started
     return MadeDocument(kind, html, data, laid_out.pages, seconds, steps, web)
+
+
+def prints_whole(laid_out: LaidOut) -> bool:
+    """Whether a brief is on one page with all its text where a reader can see it."""
+    views = page_views(laid_out.document)
+    return len(views) == 1 and not unprinted(views, root_element(laid_out.document))
 
 
 def portable_html(html: str, inputs: Inputs, options: BuildOptions) -> str:

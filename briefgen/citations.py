@@ -9,11 +9,18 @@ each source's full reference in the same style. Nothing here formats a reference
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import html
+import json
+import re
+import threading
 import warnings
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from markupsafe import Markup
 
@@ -153,13 +160,24 @@ def csl_name(author: Author) -> dict[str, str]:
     return {"family": html.escape(author.family, quote=False), "given": html.escape(given)}
 
 
+_QUOTED_RUN = re.compile(r"(?<!\S)\S*[‘“«][^’”»]+[’”»]\S*")
+"""Whitespace-delimited words holding a quoted span, such as `(‘Caşcaval de Săveni’`."""
+
+
+def _keep_case(title: str) -> str:
+    """A name quoted in a title keeps its case (`‘Caşcaval de Săveni’`, not `De`) when a
+    style title-cases the rest. The protected run ends at whitespace on both sides:
+    citeproc-py joins the words of each piece with spaces."""
+    return _QUOTED_RUN.sub(lambda match: f'<span class="nocase">{match[0]}</span>', title)
+
+
 def csl_item(key: str, work: Citation, language: str | None = None) -> dict[str, Any]:
     """A work as CSL-JSON. Values are escaped: citeproc-py's HTML output does not."""
 
     def text(value: str) -> str:
         return html.escape(smart_quotes(value), quote=False)
 
-    item: dict[str, Any] = {"id": key, "type": work.type, "title": text(work.title)}
+    item: dict[str, Any] = {"id": key, "type": work.type, "title": _keep_case(text(work.title))}
     if work.authors:
         item["author"] = [csl_name(a) for a in work.authors]
     optional = {
@@ -187,11 +205,78 @@ def _linked(formatted: str, url: str | None) -> str:
     return formatted.replace(escaped, link, 1)
 
 
+MAX_FORMATTED = 4096
+"""Formatted citations kept per process: every note, short form and entry of a few dozen
+documents."""
+
+_formatted: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+cites = 0
+"""How many citations citeproc-py has formatted in this process (the tests count these)."""
+
+
+_formatted_lock = threading.Lock()
+"""`watch` renders previews in server threads while it rebuilds PDFs."""
+
+
+FormattedT = TypeVar("FormattedT", str, Markup)
+
+
+def _remembered(key: tuple[Any, ...], make: Callable[[], FormattedT]) -> tuple[FormattedT, bool]:
+    """`make()`, once per key in this process (least recently used forgotten first), and
+    whether it was made now."""
+    with _formatted_lock:
+        if key in _formatted:
+            _formatted.move_to_end(key)
+            found: FormattedT = _formatted[key]
+            return found, False
+    value = make()
+    with _formatted_lock:
+        _formatted[key] = value
+        while len(_formatted) > MAX_FORMATTED:
+            _formatted.popitem(last=False)
+    return value, True
+
+
+def _ref_key(ref: SourceRef | None) -> tuple[Any, ...]:
+    if ref is None:
+        return ()
+    locator = ref.locator
+    return (ref.id, (locator.kind, locator.value) if locator is not None else None)
+
+
+@dataclass(frozen=True)
+class _History:
+    """How much of the notes before it a style's note can depend on, in citeproc-py:
+    the order of first citation if it prints citation numbers (else only which sources
+    were cited), and the latest note ("ibid"); every note if it asks for "near-note"."""
+
+    numbered: bool
+    lookback: int | None
+
+
+@cache  # one per style object, which `_style` keeps for the process
+def _history(style: CitationStylesStyle) -> _History:
+    variables: set[str] = set()
+    positions: set[str] = set()
+    for element in style.root.iter():
+        if isinstance(element.tag, str):
+            variables.update((element.get("variable") or "").split())
+            positions.update((element.get("position") or "").split())
+    return _History("citation-number" in variables, None if "near-note" in positions else 1)
+
+
 class Citations:
     """What the templates call: `cite.note(ref)`, `cite.entry(source)`, `cite.short(ref)`.
 
     One object per rendered document: the style's first/subsequent note forms follow the
     order in which the template asks for notes.
+
+    Formatting is slow (citeproc-py walks the style's XML for every citation), and the fit
+    renders a brief several times and every audience cites the same sources, so each
+    result is remembered per process. A short form or an entry depends only on the style
+    and the works; a note also on the notes before it: which sources were cited, in what
+    order (citation numbers), and the latest few notes ("ibid", "near-note"). That is
+    part of its key, and a note formatted afresh first replays the notes it skipped.
     """
 
     def __init__(self, briefing: Briefing, style: CitationStylesStyle, paragraph_sign: str) -> None:
@@ -211,6 +296,16 @@ class Citations:
         self.data = CiteProcJSON(items)
         self.formatter = formatter.html
         self.notes = CitationStylesBibliography(style, self.data, formatter.html)
+        # The style (parsed once per process and kept: `_style`) and the works.
+        works = json.dumps(items, sort_keys=True, ensure_ascii=False, default=str)
+        self.works = (id(style), hashlib.sha256(works.encode("utf-8")).hexdigest())
+        self.history = _history(style)
+        self.cited: list[str] = []
+        """Sources in the order of their first note."""
+        self.recent: deque[tuple[str, Any]] = deque(maxlen=self.history.lookback)
+        """The latest notes, as far back as the style looks."""
+        self.skipped: list[tuple[str, SourceRef]] = []
+        """Notes taken from memory, not yet cited into `self.notes`."""
 
     def source_of(self, ref: SourceRef) -> Source:
         return self.sources[ref.id] if ref.id is not None else self.main
@@ -220,6 +315,8 @@ class Citations:
         from citeproc import CitationItem
         from citeproc.source import Locator
 
+        global cites
+        cites += 1
         extra: dict[str, Any] = {}
         if ref is not None and ref.locator is not None:
             extra["locator"] = Locator(ref.locator.kind, html.escape(ref.locator.value))
@@ -232,7 +329,26 @@ class Citations:
     def note(self, ref: SourceRef) -> Markup:
         """An endnote: the style's citation of the source, where in it, the words quoted."""
         source = self.source_of(ref)
-        formatted = _linked(self._cite(self.notes, source.id, ref), source.url)
+        where = (ref.locator.kind, ref.locator.value) if ref.locator is not None else None
+        # What citeproc-py's note depends on besides the work (`_History`); a test
+        # compares remembered notes with fresh ones over random histories.
+        before = self.cited if self.history.numbered else sorted(self.cited)
+        state = (tuple(before), tuple(self.recent))
+        key = ("note", *self.works, state, source.id, where)
+        if source.id not in self.cited:
+            self.cited.append(source.id)
+        self.recent.append((source.id, where))
+
+        def make() -> str:
+            for skipped_id, skipped_ref in self.skipped:  # the style counts earlier notes
+                self._cite(self.notes, skipped_id, skipped_ref)
+            self.skipped.clear()
+            return self._cite(self.notes, source.id, ref)
+
+        citation, made = _remembered(key, make)
+        if not made:
+            self.skipped.append((source.id, ref))
+        formatted = _linked(citation, source.url)
         if ref.quote:
             formatted += f" “{html.escape(smart_quotes(ref.quote), quote=False)}”"
         return Markup(sanitize(formatted))
@@ -243,25 +359,35 @@ class Citations:
         Cited once in full first, so the style gives its short form; for an author-date
         style that is simply its in-text citation.
         """
-        from citeproc import CitationStylesBibliography
-
         source = ref if isinstance(ref, Source) else self.source_of(ref)
-        fresh = CitationStylesBibliography(self.style, self.data, self.formatter)
-        self._cite(fresh, source.id, None)
-        formatted = self._cite(fresh, source.id, ref if isinstance(ref, SourceRef) else None)
-        return Markup(sanitize(formatted.strip().rstrip(".")))
+        cited = ref if isinstance(ref, SourceRef) else None
+        key = ("short", *self.works, source.id, *_ref_key(cited))
+
+        def make() -> Markup:
+            from citeproc import CitationStylesBibliography
+
+            fresh = CitationStylesBibliography(self.style, self.data, self.formatter)
+            self._cite(fresh, source.id, None)
+            formatted = self._cite(fresh, source.id, cited)
+            return Markup(sanitize(formatted.strip().rstrip(".")))
+
+        return _remembered(key, make)[0]
 
     def entry(self, work: Citation) -> Markup:
         """The work's full reference: the style's bibliography entry."""
-        from citeproc import CitationStylesBibliography
-
         key = work.id if isinstance(work, Source) else self.further[id(work)]
-        fresh = CitationStylesBibliography(self.style, self.data, self.formatter)
-        first_note = self._cite(fresh, key, None)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            entries = [str(e) for e in fresh.bibliography()]
-        # citeproc-py drops some anonymous works from the bibliography; the style's
-        # first citation names the same details.
-        formatted = entries[0] if entries else first_note
-        return Markup(sanitize(_linked(formatted.strip(), work.url)))
+
+        def make() -> Markup:
+            from citeproc import CitationStylesBibliography
+
+            fresh = CitationStylesBibliography(self.style, self.data, self.formatter)
+            first_note = self._cite(fresh, key, None)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                entries = [str(e) for e in fresh.bibliography()]
+            # citeproc-py drops some anonymous works from the bibliography; the style's
+            # first citation names the same details.
+            formatted = entries[0] if entries else first_note
+            return Markup(sanitize(_linked(formatted.strip(), work.url)))
+
+        return _remembered(("entry", *self.works, key), make)[0]

@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 
 import markdown
 import nh3
+from lxml.html.defs import tags as HTML_ELEMENTS
 from markupsafe import Markup
 
 from briefgen.bidi import isolate_right_to_left
@@ -205,6 +206,10 @@ def _markdown(text: str) -> str:
     return html.replace("<table>", f'<table class="{TABLE_CLASS}">')
 
 
+_TAG_NAME = re.compile(r"</?([^\s/>!?]+)")
+"""The name in what Markdown passed through as raw HTML: a tag only if it names an HTML
+element, otherwise the author's own text."""
+_FOREIGN_ROOTS = {"svg", "math"}
 _HEADER_CELL = re.compile(r"<th(?=[\s>])(?![^>]*\bscope=)")
 """Header cells of a Markdown table (they are only ever in its first row) get scope="col"."""
 
@@ -307,9 +312,17 @@ def render_markdown(text: str, notes: Notes | None = None, inline: bool = False)
     token = re.compile(rf"{_TOKEN}(\d+){_TOKEN}")
     parts = re.split(r"(<[^>]*>)", html)
     in_code = False
+    foreign = 0  # inside raw <svg> or <math>, whose own element names are not HTML's
     link: tuple[str, int] | None = None  # the open link's address and where it starts
     for index, part in enumerate(parts):
-        if part.startswith("<"):
+        name = _TAG_NAME.match(part)
+        if name and name[1].lower() in _FOREIGN_ROOTS:
+            foreign += -1 if part.startswith("</") else 0 if part.endswith("/>") else 1
+        if name and not foreign and name[1].lower() not in HTML_ELEMENTS:
+            # `x<z y>` or `<Kyiv>` is the author's text, not HTML: the sanitizer would
+            # delete it as an unknown tag, so it is kept as text.
+            parts[index] = escape(token.sub("", part))
+        elif part.startswith("<"):
             in_code = part.startswith("<code") or (in_code and not part.startswith("</code"))
             parts[index] = part = token.sub("", part)
             href = _HREF.search(part)

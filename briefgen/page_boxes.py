@@ -102,6 +102,10 @@ class Line:
     rect: Rect
     used: float
     """The width its content takes (text and inline boxes)."""
+    font_size: float = 0.0
+    """The block's font size."""
+    hyphenated: bool = False
+    """It ends in a word broken with a hyphen (inserted by hyphenation, or the word's own)."""
 
 
 @dataclass
@@ -124,15 +128,24 @@ class PageView:
         return max(0.0, self.content_bottom - self.content.y)
 
 
-def root_element(document: Any) -> Any:
-    """The `<html>` element WeasyPrint laid out (its own parse of the HTML)."""
+def _root_box(document: Any) -> Any:
     from weasyprint.formatting_structure import boxes
 
     page_box = document.pages[0]._page_box
     for child in page_box.children:
         if not isinstance(child, boxes.MarginBox):
-            return child.element
+            return child
     raise ValueError("a page without a root box")
+
+
+def root_element(document: Any) -> Any:
+    """The `<html>` element WeasyPrint laid out (its own parse of the HTML)."""
+    return _root_box(document).element
+
+
+def root_font_size(document: Any) -> float:
+    """The root element's computed font size in CSS pixels: what `rem` is."""
+    return float(_root_box(document).style["font_size"])
 
 
 def page_views(document: Any) -> list[PageView]:
@@ -202,6 +215,23 @@ def _used_width(line: Any, boxes: Any) -> float:
     return used
 
 
+LINE_END_HYPHENS = ("-", "\u2010", "\u00ad")
+"""Hyphen-minus, the hyphen WeasyPrint's hyphenation inserts, and the soft hyphen."""
+
+
+def _ends_hyphenated(line: Any, boxes: Any) -> bool:
+    """Whether the line's last text ends with a hyphen after a letter (not a dash or 1960-)."""
+    last = line
+    while not isinstance(last, boxes.TextBox):
+        children = getattr(last, "children", None)
+        if not children:
+            return False
+        last = children[-1]
+    text = last.text.rstrip()
+    hyphens = (*LINE_END_HYPHENS, last.style["hyphenate_character"])
+    return len(text) > 1 and text.endswith(hyphens) and text[-2].isalpha()
+
+
 def _paints(box: Any) -> bool:
     """Whether the box draws a background or a bottom border, which count as content."""
     style = box.style
@@ -258,6 +288,8 @@ def _walk(box: Any, outer: _Context, view: PageView, boxes: Any, parent: Any = N
                 box.element,
                 Rect(box.position_x, box.position_y, box.width, box.height),
                 _used_width(box, boxes),
+                float(style["font_size"]),
+                _ends_hyphenated(box, boxes),
             )
         )
     # An empty box that draws nothing (a clearing ::after) is not content.

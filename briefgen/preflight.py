@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from briefgen.errors import CommandLineError, display_path
+from briefgen.page_boxes import LINE_END_HYPHENS
 
 if TYPE_CHECKING:
     import pypdfium2 as pdfium
@@ -68,7 +69,7 @@ MAX_PAGES = 500
 RENDER_SCALE = 2.0
 """Pixels per point when rendering for the contrast check (144 dpi)."""
 TERMINAL = tuple(".!?:;…)]”’\"'")
-HYPHENS = ("-", "\u2010", "\u00ad", "\ufffe")
+HYPHENS = (*LINE_END_HYPHENS, "\ufffe")
 """Hyphen-minus, the hyphen WeasyPrint inserts, soft hyphen, and the mark PDFium reads
 a line-end hyphen as."""
 
@@ -122,8 +123,8 @@ class Line:
 
     @cached_property
     def has_words(self) -> bool:
-        """More than a list marker or a lone number."""
-        return any(g.char.isalpha() for g in self.glyphs)
+        """More than a list marker or a lone number (a row of figures counts)."""
+        return any(g.char.isalpha() for g in self.glyphs) or len(self.main_text.split()) > 1
 
     @cached_property
     def heavy(self) -> bool:
@@ -442,7 +443,7 @@ def check_fill(report: Report, pages: list[Page], fill: list[float], body: float
             "outlines and card grids break between items",
             pages[index].number,
         )
-    if len(pages) >= 3 and fill[-1] < MIN_LAST_PAGE_FILL:
+    if last_page_stranded(fill):
         report.add(
             "warning",
             "fill",
@@ -453,6 +454,12 @@ def check_fill(report: Report, pages: list[Page], fill: list[float], body: float
 
 
 MM = 72 / 25.4
+
+
+def last_page_stranded(fill: list[float]) -> bool:
+    """Whether the last page of a document of 3+ pages holds only a scrap. The build sets
+    such a handout tighter (`pagination.py`); when nothing helped, this is a warning."""
+    return len(fill) >= 3 and fill[-1] < MIN_LAST_PAGE_FILL
 
 
 def _opening_height(page: Page, body: float) -> float | None:
@@ -554,7 +561,13 @@ def check_breaks(report: Report, pages: list[Page]) -> None:
         )
         if not continues:
             continue
-        if len(above) < 2 or not _same_paragraph(above[-2], last):
+        orphan = len(above) < 2 or not _same_paragraph(above[-2], last)
+        widow = len(below) < 2 or not _same_paragraph(first, below[1])
+        if orphan and widow:
+            # One line each side: one-line items (timeline rows, short list items), since
+            # no paragraph of two lines is split one and one when orphans and widows are 2+.
+            continue
+        if orphan:
             report.orphans += 1
             report.add(
                 "warning",
@@ -562,7 +575,7 @@ def check_breaks(report: Report, pages: list[Page]) -> None:
                 f"one line (“{_start(last)}…”) left at the foot of the page",
                 upper.number,
             )
-        if len(below) < 2 or not _same_paragraph(first, below[1]):
+        if widow:
             report.widows += 1
             report.add(
                 "warning",

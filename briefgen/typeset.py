@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import hashlib
 import logging
@@ -205,7 +206,15 @@ def shared_font_config() -> Any:
         from weasyprint.text.fonts import FontConfiguration
 
         _font_config = FontConfiguration()
+        atexit.register(_release_font_config)
     return _font_config
+
+
+def _release_font_config() -> None:
+    """Drop the configuration while its module still works: left to interpreter
+    shutdown, its `__del__` finds `rmtree` gone and prints a traceback."""
+    global _font_config
+    _font_config = None
 
 
 def warm_up(font_faces: str, allowed_roots: list[Path]) -> None:
@@ -227,12 +236,15 @@ def lay_out(
     allowed_roots: list[Path],
     standards: list[str] = DEFAULT_STANDARDS,
     svg_fonts: str | None = None,
+    extra_css: str = "",
 ) -> LaidOut:
     """Parse and paginate `html` for the PDF `standards`; nothing is written yet.
 
     `svg_fonts` (`fonts.svg_font_family`) replaces every font-family in SVG images.
+    `extra_css` is a stylesheet briefgen generated (`pagination.py`), cascaded after the
+    document's own: it adjusts the layout without touching the sanitized HTML.
     """
-    from weasyprint import HTML
+    from weasyprint import CSS, HTML
 
     from briefgen.css_cache import take_stylesheets
 
@@ -247,6 +259,8 @@ def lay_out(
         sheets = take_stylesheets(
             source, lambda sheet_log: make_fetcher(allowed_roots, sheet_log, svg_fonts), log
         )
+        if extra_css:
+            sheets.append(CSS(string=extra_css, url_fetcher=make_fetcher(allowed_roots, log)))
         document = source.render(
             stylesheets=sheets,
             font_config=shared_font_config(),

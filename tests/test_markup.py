@@ -10,6 +10,7 @@ import itertools
 import re
 import shutil
 import subprocess
+from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -137,6 +138,21 @@ def test_plain_text_is_text_not_escaped_html(text: str) -> None:
     plain = plain_text(text)
     assert "&amp;" not in plain and "&lt;" not in plain and "&gt;" not in plain
     assert plain.replace("“", '"').replace("”", '"').startswith(text.split(" ")[0][:2])
+
+
+@pytest.mark.parametrize(
+    ("text", "printed"),
+    [
+        ("if x<z y> holds", "if x<z y> holds"),
+        ("the <Kyiv> office[^1]\n\n[^1]: A note.", "the <Kyiv> office"),
+        ("**<Reuters>** reported", "<Reuters> reported"),
+        ("a <b>bold</b> claim <!-- editor's aside -->", "a bold claim"),
+    ],
+)
+def test_text_that_only_looks_like_a_tag_is_printed(text: str, printed: str) -> None:
+    """Markdown passes `<z y>` through as raw HTML and the sanitizer would delete it."""
+    assert plain_text(text) == printed
+    assert escape(printed) in re.sub(r"</?(b|strong)>", "", str(render_markdown(text, Notes())))
 
 
 def field_values(payload: str) -> dict[str, Any]:

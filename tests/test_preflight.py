@@ -167,6 +167,46 @@ def test_a_block_too_tall_for_the_space_left_excuses_a_short_page(tmp_path: Path
     assert "fill" not in checks(report)
 
 
+SMALL_PAGE = (
+    "@page { size: 100mm 60mm; margin: 5mm; } body, p, div { line-height: 12pt; margin: 0; }"
+)
+PAGE_AREA_PT = 50 * 72 / 25.4
+
+
+def with_lines_left(lines: int) -> str:
+    """A blank block that leaves room for `lines` lines of 12 pt at the foot of page 1."""
+    return f'<div style="height: {PAGE_AREA_PT - 12 * lines - 2:.1f}pt"></div>'
+
+
+def test_a_paragraph_split_one_line_from_the_end_leaves_a_widow(tmp_path: Path) -> None:
+    css = SMALL_PAGE + " p { orphans: 1; widows: 1; }"
+    widow = with_lines_left(4) + f"<p>{prose(1)}</p>"  # five lines: four, then one
+    report = preflight(make_pdf(tmp_path, widow, css), SHIPPED)
+    assert (report.widows, report.orphans) == (1, 0)
+    kept = preflight(make_pdf(tmp_path, widow, SMALL_PAGE, name="kept.pdf"), SHIPPED)
+    assert (kept.widows, kept.orphans) == (0, 0)  # widows: 2 moves a second line over
+
+
+def test_a_paragraph_split_after_its_first_line_leaves_an_orphan(tmp_path: Path) -> None:
+    css = SMALL_PAGE + " p { orphans: 1; widows: 1; }"
+    orphan = with_lines_left(1) + f"<p>{prose(1)}</p>"
+    report = preflight(make_pdf(tmp_path, orphan, css), SHIPPED)
+    assert (report.widows, report.orphans) == (0, 1)
+
+
+def test_one_line_items_split_over_a_page_are_neither(tmp_path: Path) -> None:
+    """Rows of a list or timeline, and a line of figures ending a note, are not a paragraph
+    split one line and one."""
+    rows = "".join(
+        f'<div style="margin-bottom: 6pt">Row {i} of the timeline</div>' for i in range(9)
+    )
+    figures = with_lines_left(2) + "<p>Net generation in thousand MWh<br>100.2 383.7</p>"
+    for name, body in (("rows.pdf", rows), ("figures.pdf", figures + f"<p>{prose(2)}</p>")):
+        report = preflight(make_pdf(tmp_path, body, SMALL_PAGE, name=name), SHIPPED)
+        assert len(report.pages) == 2, name
+        assert (report.widows, report.orphans) == (0, 0), name
+
+
 def test_find_pdfs_searches_folders_and_refuses_other_files(tmp_path: Path) -> None:
     (tmp_path / "a" / "b").mkdir(parents=True)
     (tmp_path / "a" / "b" / "x.pdf").write_bytes(b"%PDF-1.7")

@@ -1,0 +1,253 @@
+"""Corrections after layout, the way a typesetter reads proofs: stage 4's second pass.
+
+WeasyPrint lays a document out once; two faults can only be seen afterwards, and are
+corrected by laying it out again with a stylesheet generated here, cascaded after the
+document's own (`typeset.lay_out(extra_css=…)`). The sanitized HTML is never edited.
+
+- **Ladders**: more than `MAX_HYPHEN_RUN` hyphenated lines in a row (WeasyPrint 70 has
+  no `hyphenate-limit-lines`). The paragraphs with one are set again without automatic
+  hyphenation, each picked by its place in the element tree (`:nth-child` from the root).
+- **A stranded last page**: a few endnotes (or any other scrap) alone on a last page
+  filled less than `MIN_LAST_PAGE_FILL`. The handout is set again a little tighter, one
+  step of `TIGHTER` at a time, and the first step that pulls the scrap back without
+  costing a page, an underfilled page or type under preflight's limit is kept. When no
+  step helps, the first layout stays and `briefgen preflight` warns.
+
+Both thresholds are preflight's, so the pass aims at exactly what preflight judges. A
+handout that has neither fault costs one layout, as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from briefgen.page_boxes import Line, PageView, page_views, root_element, root_font_size
+from briefgen.preflight import (
+    MAX_HYPHEN_RUN,
+    MIN_FILL,
+    MIN_TYPE_WARNING_PT,
+    PARAGRAPH_PITCH_EM,
+    last_page_stranded,
+)
+
+MAX_LAYOUTS = 5
+"""Layouts of one handout at most: the first, one to break ladders, two tighter steps,
+and one to break a ladder that smaller type made."""
+PX_PER_PT = 4 / 3
+"""WeasyPrint's computed lengths are CSS pixels."""
+
+
+@dataclass(frozen=True)
+class Tightening:
+    """One step of setting the handout tighter."""
+
+    describe: str
+    css: str
+    type_scale: float = 1.0
+    """The body type, as a share of what the document sets it at."""
+
+
+_NOTES_AND_SPACING = """
+.endnotes { font-size: 0.72rem !important; line-height: 1.22 !important;
+  columns: 3 !important; column-gap: 6mm !important; }
+.endnotes li { margin-bottom: 0.5mm !important; hyphens: manual !important; }
+:root { --space: 0.7 !important; }
+.section { margin-bottom: 4mm !important; }
+"""
+
+TIGHTER: tuple[Tightening, ...] = (
+    Tightening("notes in three columns and spacing tightened", _NOTES_AND_SPACING),
+    Tightening(
+        "notes in three columns, spacing tightened and type at 97%", _NOTES_AND_SPACING, 0.97
+    ),
+)
+"""Smallest change first. Vertical spacing and the notes' setting move a scrap of notes
+back without rewrapping the prose; the type scale is the last resort (at 97%, type at
+6.2 pt stays above preflight's 6 pt)."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """What the generated stylesheet changes: a step of `TIGHTER` (0 for none) and the
+    paragraphs set without automatic hyphenation."""
+
+    tighter: int = 0
+    unhyphenated: frozenset[str] = frozenset()
+
+    def css(self, root_size_px: float) -> str:
+        rules = []
+        if self.unhyphenated:
+            selectors = ",\n".join(sorted(self.unhyphenated))
+            rules.append(f"{selectors} {{ hyphens: manual !important; }}")
+        if self.tighter:
+            step = TIGHTER[self.tighter - 1]
+            rules.append(step.css)
+            if step.type_scale != 1.0:
+                size = root_size_px * step.type_scale
+                rules.append(f"html {{ font-size: {size:.3f}px !important; }}")
+        return "\n".join(rules)
+
+    def describe(self) -> list[str]:
+        steps = []
+        if self.unhyphenated:
+            steps.append(
+                f"hyphenation off in {len(self.unhyphenated)} paragraph(s) "
+                f"(over {MAX_HYPHEN_RUN} hyphenated lines in a row)"
+            )
+        if self.tighter:
+            steps.append(f"{TIGHTER[self.tighter - 1].describe} (last page was a scrap)")
+        return steps
+
+
+@dataclass(frozen=True)
+class Proof:
+    """What a layout shows, read the way preflight reads the PDF."""
+
+    pages: int
+    fills: list[float]
+    ladders: frozenset[str]
+    """Selectors of the paragraphs with a hyphen ladder."""
+    smallest_pt: float
+
+    @property
+    def stranded(self) -> bool:
+        return last_page_stranded(self.fills)
+
+    @property
+    def underfilled(self) -> int:
+        return sum(1 for fill in self.fills[1:-1] if fill < MIN_FILL)
+
+
+def read_proof(document: Any) -> Proof:
+    views = page_views(document)
+    root = root_element(document)
+    sizes = [ink.font_size for view in views for ink in view.inks if ink.text and ink.visible]
+    return Proof(
+        len(views),
+        [fill(view) for view in views],
+        frozenset(structural_selector(root, element) for element in hyphen_ladders(views)),
+        min(sizes, default=0.0) / PX_PER_PT,
+    )
+
+
+def fill(view: PageView) -> float:
+    """How much of the page area the flow and its footnotes take, 0 to 1."""
+    used = view.content_height + view.footnotes
+    return min(1.0, used / view.content.height) if view.content.height > 0 else 1.0
+
+
+def _continues(upper: Line, lower: Line) -> bool:
+    """Whether `lower` is the next line of the paragraph `upper` is in: the same block,
+    or (as preflight sees the page) a line at the same size, a line's pitch below."""
+    if upper.element is lower.element:
+        return True
+    size = max(upper.font_size, lower.font_size)
+    pitch = lower.rect.y - upper.rect.y
+    return (
+        abs(upper.font_size - lower.font_size) <= 0.1 * size
+        and 0 < pitch <= PARAGRAPH_PITCH_EM * size
+        and abs(upper.rect.x - lower.rect.x) <= 2 * size
+    )
+
+
+def hyphen_ladders(views: list[PageView]) -> list[Any]:
+    """The elements whose lines take part in a run of over `MAX_HYPHEN_RUN` hyphenated
+    line ends, in document order."""
+    found: dict[int, Any] = {}
+    for view in views:
+        run: list[Line] = []
+        previous: Line | None = None
+        for line in view.lines:
+            if not line.hyphenated:
+                run = []
+            elif run and previous is run[-1] and _continues(previous, line):
+                run.append(line)
+            else:
+                run = [line]
+            if len(run) > MAX_HYPHEN_RUN:
+                for member in run:
+                    found.setdefault(id(member.element), member.element)
+            previous = line
+    return list(found.values())
+
+
+def structural_selector(root: Any, element: Any) -> str:
+    """A selector for `element` alone, by its place among its parent's elements (as
+    cssselect2 counts them, comments left out) on the path from the root."""
+    parents = {child: parent for parent in root.iter() for child in parent}
+    steps: list[str] = []
+    while element is not root:
+        parent = parents[element]
+        siblings = [child for child in parent if isinstance(child.tag, str)]
+        steps.append(f":nth-child({siblings.index(element) + 1})")
+        element = parent
+    return " > ".join([":root", *reversed(steps)])
+
+
+@dataclass(frozen=True)
+class Paginated:
+    """The handout's layout after the corrections, with what they did."""
+
+    laid_out: Any
+    setting: Setting
+    layouts: int
+    stranded: bool
+    """Whether the last page is still a stranded scrap (preflight will warn)."""
+
+    def describe(self) -> str:
+        steps = self.setting.describe()
+        if self.stranded:
+            steps.append("last page still a scrap: no tighter setting pulled it back")
+        return ", ".join(steps)
+
+
+def paginate_handout(lay_out: Callable[[str], Any]) -> Paginated:
+    """The handout laid out by `lay_out(extra_css)`, again with ladders broken and, when
+    its last page is a stranded scrap, tighter; at most `MAX_LAYOUTS` layouts."""
+    setting = Setting()
+    laid_out = lay_out("")
+    proof = read_proof(laid_out.document)
+    root_size = root_font_size(laid_out.document)
+    layouts = 1
+    tried = 0  # the last step of TIGHTER tried
+    while layouts < MAX_LAYOUTS:
+        if proof.ladders - setting.unhyphenated:
+            candidate = Setting(setting.tighter, setting.unhyphenated | proof.ladders)
+        elif proof.stranded and tried < len(TIGHTER):
+            tried += 1
+            candidate = Setting(tried, setting.unhyphenated)
+        else:
+            break
+        attempt = lay_out(candidate.css(root_size))
+        layouts += 1
+        checked = read_proof(attempt.document)
+        if candidate.tighter == setting.tighter or better(checked, proof):
+            setting, laid_out, proof = candidate, attempt, checked
+    return Paginated(laid_out, setting, layouts, proof.stranded)
+
+
+def better(tighter: Proof, before: Proof) -> bool:
+    """Whether a tighter layout pulled the scrap back at no cost elsewhere."""
+    return (
+        not tighter.stranded
+        and tighter.pages <= before.pages
+        and tighter.underfilled <= before.underfilled
+        and tighter.smallest_pt >= min(before.smallest_pt, MIN_TYPE_WARNING_PT)
+    )
+
+
+def unhyphenate_brief(
+    laid_out: Any, lay_out: Callable[[str], Any], prints_whole: Callable[[Any], bool]
+) -> tuple[Any, list[str]]:
+    """The fitted brief, laid out again with its ladders broken if it still `prints_whole`
+    (one page, nothing cut); otherwise as it was. Returns the layout and what was done."""
+    proof = read_proof(laid_out.document)
+    if not proof.ladders:
+        return laid_out, []
+    setting = Setting(unhyphenated=proof.ladders)
+    attempt = lay_out(setting.css(root_font_size(laid_out.document)))
+    if not prints_whole(attempt):
+        return laid_out, []
+    return attempt, setting.describe()
