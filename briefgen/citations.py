@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import html
 import json
+import re
 import threading
 import warnings
 from collections import OrderedDict, deque
@@ -201,13 +202,24 @@ def csl_name(author: Author) -> dict[str, str]:
     return {"family": html.escape(author.family, quote=False), "given": html.escape(given)}
 
 
+_QUOTED_RUN = re.compile(r"(?<!\S)\S*[‘“«][^’”»]+[’”»]\S*")
+"""Whitespace-delimited words holding a quoted span, such as `(‘Caşcaval de Săveni’`."""
+
+
+def _keep_case(title: str) -> str:
+    """A name quoted in a title keeps its case (`‘Caşcaval de Săveni’`, not `De`) when a
+    style title-cases the rest. The protected run ends at whitespace on both sides:
+    citeproc-py joins the words of each piece with spaces."""
+    return _QUOTED_RUN.sub(lambda match: f'<span class="nocase">{match[0]}</span>', title)
+
+
 def csl_item(key: str, work: Citation, language: str | None = None) -> dict[str, Any]:
     """A work as CSL-JSON. Values are escaped: citeproc-py's HTML output does not."""
 
     def text(value: str) -> str:
         return html.escape(smart_quotes(value), quote=False)
 
-    item: dict[str, Any] = {"id": key, "type": work.type, "title": text(work.title)}
+    item: dict[str, Any] = {"id": key, "type": work.type, "title": _keep_case(text(work.title))}
     if work.authors:
         item["author"] = [csl_name(a) for a in work.authors]
     optional = {

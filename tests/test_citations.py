@@ -318,3 +318,11 @@ def test_the_styles_structure_is_searched_once(tmp_path: Path) -> None:
     again = citations_for(sources, loaded)
     assert [str(again.note(ref)), str(again.note(ref))] == notes
     assert found > before and citations.answers_found == found
+
+
+def test_a_name_quoted_in_a_title_keeps_its_case() -> None:
+    """Chicago title-cases titles; a quoted name is printed as written, with no stray space."""
+    title = "Regulation entering a name in the register (‘Caşcaval de Săveni’ (PGI))"
+    cite = citations_for([Source(id="x", title=title, type="legislation")])
+    for text in (str(cite.entry(cite.sources["x"])), str(cite.note(SourceRef(id="x")))):
+        assert "Regulation Entering a Name in the Register (‘Caşcaval de Săveni’ (PGI))" in text
