@@ -164,8 +164,9 @@ class TemplateRenderer:
         names = [p.relative_to(audience_folder).as_posix() for p in audience_folder.rglob("*.j2")]
         for path in base_folder.rglob("*.j2"):
             relative = path.relative_to(base_folder).as_posix()
-            # Both names: the search-path one, and `base/…` as overrides extend it.
-            names += [relative, f"{base_folder.name}/{relative}"]
+            # Each file once: by its search-path name, or as `base/…` (which an override
+            # extends) when the audience has its own.
+            names.append(f"{base_folder.name}/{relative}" if relative in names else relative)
         for name in sorted(set(names)):
             with self.template_errors(name):
                 self.env.get_template(name)

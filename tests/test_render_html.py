@@ -97,3 +97,17 @@ def test_item_kept_for_the_handout_is_not_on_the_brief() -> None:
     assert "ON BOTH" in brief and "HANDOUT ONLY" not in brief
     assert "HANDOUT ONLY" in handout
     assert 'data-item="fact-0"' in brief
+
+
+def test_each_template_file_is_compiled_once_per_audience() -> None:
+    """By its search-path name; as `base/…` only where the audience overrides it."""
+
+    def compiled(name: str) -> set[str]:
+        renderer = TemplateRenderer(load_audience(TEMPLATES, name))
+        renderer.compile()
+        return {key[1] for key in renderer.env.cache}  # type: ignore[union-attr]
+
+    assert not {name for name in compiled("general") if name.startswith("base/")}
+    assert {name for name in compiled("press") if name.startswith("base/")} == {
+        "base/brief.html.j2"
+    }
