@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
-MAX_INLINE_SHEETS = 256
+MAX_INLINE_SHEETS = 64
 """`<style>` texts kept parsed: one per audience and rung of the fit ladder, roughly."""
 
 
@@ -184,9 +184,14 @@ def _sheet(element: Any, base_url: str, make_fetcher: Any) -> ParsedSheet:
         if key is not None:
             _linked[key] = parsed
         return parsed
+    from briefgen.typeset import css_urls
+
     text = "".join(element.itertext())
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    inline_key = (digest, base_url)
+    # Keyed by what its URLs resolve to rather than by the document's folder, so a
+    # batch of briefings shares one parse of the fonts' `@font-face` sheet (absolute
+    # URLs): kept per folder, these filled the cache and each worker's memory.
+    inline_key = (digest, tuple(urljoin(base_url, url) for url in css_urls(text)))
     if inline_key in _inline:
         _inline.move_to_end(inline_key)
         return _inline[inline_key]

@@ -1,6 +1,7 @@
 """Benchmark: briefgen against plain WeasyPrint rendering the very same HTML, honestly.
 
     .venv/bin/python scripts/bench.py [--runs 5] [--batches 10,50,200] [--noop 2000]
+                                      [--parts efficiency,layouts,rss,noop] [--profile]
 
 Every measurement runs `--runs` times, interleaved with its baseline (ours, raw, ours,
 raw, …), in fresh processes; CPU seconds (user + system of the process and its workers)
@@ -271,23 +272,37 @@ def profile(work: Path) -> None:
     )
 
 
+PARTS = ("efficiency", "layouts", "rss", "noop")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="runs of each measurement")
     parser.add_argument("--batches", default="10,50,200", help="batch sizes for peak RSS")
     parser.add_argument("--noop", type=int, default=2000, help="documents in the no-op run")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--parts", default=",".join(PARTS), help=f"which measurements, of {','.join(PARTS)}"
+    )
     args = parser.parse_args()
+    parts = set(args.parts.split(","))
+    if parts - set(PARTS):
+        parser.error(f"unknown part(s): {', '.join(sorted(parts - set(PARTS)))}")
     print(
         f"briefgen benchmark, {dt.date.today().isoformat()}, {os.cpu_count()} cores "
         f"({len(os.sched_getaffinity(0))} usable), load {os.getloadavg()[0]:.1f}"
     )
     with tempfile.TemporaryDirectory(prefix="briefgen-bench-") as temporary:
         work = Path(temporary)
-        results = efficiency_and_throughput(work, args.runs)
-        layouts_per_brief()
-        peak_rss(work, [int(n) for n in args.batches.split(",") if n])
-        results.append(no_op(work, args.noop, args.runs))
+        results: list[bool] = []
+        if "efficiency" in parts:
+            results += efficiency_and_throughput(work, args.runs)
+        if "layouts" in parts:
+            layouts_per_brief()
+        if "rss" in parts:
+            peak_rss(work, [int(n) for n in args.batches.split(",") if n])
+        if "noop" in parts:
+            results.append(no_op(work, args.noop, args.runs))
         if args.profile:
             profile(work)
     print(f"{sum(results)}/{len(results)} targets met")

@@ -113,3 +113,21 @@ def test_the_shipped_stylesheets_are_handed_over_ready_made() -> None:
             )
             assert len(sheets) == html.count('rel="stylesheet"') + html.count("<style")
             assert not [e for e in source.etree_element.iter() if e.tag in ("link", "style")]
+
+
+def test_an_inline_sheet_is_shared_by_folders_when_its_urls_resolve_alike(tmp_path: Path) -> None:
+    font = (TEMPLATES / "base" / "fonts").resolve()
+    face = next(font.glob("*.ttf")).as_uri()
+    absolute = f'@font-face {{ font-family: "Shared"; src: url("{face}"); }} p {{ margin: 1pt }}'
+    relative = 'body { background: url("logo.png"); } p { margin: 2pt }'
+    folders = [tmp_path / "a", tmp_path / "b"]
+    for folder in folders:
+        folder.mkdir()
+    counts = []
+    for css in (absolute, relative):
+        before = css_cache.parses
+        for folder in folders:
+            html = f"<html><head><style>{css}</style></head><body><p>x</p></body></html>"
+            lay_out(html, folder, [TEMPLATES, folder])
+        counts.append(css_cache.parses - before)
+    assert counts == [1, 2]
