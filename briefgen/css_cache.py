@@ -86,7 +86,7 @@ def _important(content: list[Any]) -> bool:
 
 
 _linked: dict[tuple[str, int, int], ParsedSheet] = {}
-_inline: OrderedDict[tuple[str, str], ParsedSheet] = OrderedDict()
+_inline: OrderedDict[tuple[str, tuple[str, ...]], ParsedSheet] = OrderedDict()
 parses = 0
 """How many stylesheets this process has parsed (the tests count these, not seconds)."""
 
