@@ -29,7 +29,7 @@ from briefgen.incremental import MANIFEST_NAME, Job, Manifest, Record
 from briefgen.load import LoadedYaml, Location, strings_in
 from briefgen.output import replace_set
 from briefgen.page_boxes import page_views, root_element
-from briefgen.pagination import paginate_handout, unhyphenate_brief
+from briefgen.pagination import correct_brief, paginate_handout
 from briefgen.paths import audience_folder, base_folder
 from briefgen.render_html import TemplateRenderer
 from briefgen.scaffold import placeholder_errors
@@ -267,8 +267,8 @@ def make_document(inputs: Inputs, kind: DocumentKind, options: BuildOptions) -> 
             stylesheets=inputs.renderer.stylesheet_paths("brief"),
         )
         html = fitted.html
-        # Ladders broken only if the brief still prints whole on its one page.
-        laid_out, corrected = unhyphenate_brief(
+        # Ladders and runts corrected only if the brief still prints whole on its page.
+        laid_out, corrected = correct_brief(
             fitted.laid_out, lambda extra_css: lay_out_here(html, extra_css), prints_whole
         )
         steps = ", ".join([*fitted.steps, *corrected])
