@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import html
 import json
+import re
 import threading
 import warnings
 from collections import OrderedDict, deque
@@ -94,6 +95,9 @@ def _patch_citeproc() -> None:
     - It finds a macro by an XPath search over the whole style on every use; a large
       style such as Chicago's then takes a second per handout. Macros are looked up in
       a table built when the style is loaded.
+    - It asks the same XPath questions (`xpath_search`, `get_root`) and walks the same
+      subtrees (`calls_variable`) for every citation; a style's tree never changes once loaded,
+      so each element's answers are kept (`_ANSWERS`), which halves a citation's time.
     """
     from citeproc import model
 
@@ -116,7 +120,46 @@ def _patch_citeproc() -> None:
                 repressed.setdefault(tag, []).append("title")
 
     model.Substitute.add_to_repressed_list = add_to_repressed_list
+
+    search = model.CitationStylesElement.xpath_search
+
+    def xpath_search(self: Any, expression: str) -> list[Any]:
+        return list(_answer(self, expression, lambda: search(self, expression)))
+
+    model.CitationStylesElement.xpath_search = xpath_search
+    root_of = model.CitationStylesElement.get_root
+    model.CitationStylesElement.get_root = lambda self: _answer(self, "root", lambda: root_of(self))
+    pending = [model.CitationStylesElement]
+    while pending:
+        element_class = pending.pop()
+        pending += element_class.__subclasses__()
+        if "calls_variable" in element_class.__dict__:
+            element_class.calls_variable = _answered(element_class.calls_variable)
     model.Substitute._briefgen_patched = True
+
+
+_ANSWERS: dict[tuple[Any, str], Any] = {}
+"""What citeproc-py found for a style element, by element and question. Holding the
+element also keeps lxml's Python object for it alive, so it is the same object next time
+(citeproc-py keeps state on some, such as the layout's `repressed`)."""
+answers_found = 0
+"""How many answers were worked out rather than remembered (the tests count these)."""
+
+
+def _answer(element: Any, question: str, work_out: Callable[[], Any]) -> Any:
+    global answers_found
+    key = (element, question)
+    if key not in _ANSWERS:
+        answers_found += 1
+        _ANSWERS[key] = work_out()
+    return _ANSWERS[key]
+
+
+def _answered(method: Callable[[Any], bool]) -> Callable[[Any], bool]:
+    def calls_variable(self: Any) -> bool:
+        return bool(_answer(self, "calls_variable", lambda: method(self)))
+
+    return calls_variable
 
 
 _MACRO_VARIABLES: dict[tuple[int, str], frozenset[str]] = {}
@@ -159,13 +202,24 @@ def csl_name(author: Author) -> dict[str, str]:
     return {"family": html.escape(author.family, quote=False), "given": html.escape(given)}
 
 
+_QUOTED_RUN = re.compile(r"(?<!\S)\S*[‘“«][^’”»]+[’”»]\S*")
+"""Whitespace-delimited words holding a quoted span, such as `(‘Caşcaval de Săveni’`."""
+
+
+def _keep_case(title: str) -> str:
+    """A name quoted in a title keeps its case (`‘Caşcaval de Săveni’`, not `De`) when a
+    style title-cases the rest. The protected run ends at whitespace on both sides:
+    citeproc-py joins the words of each piece with spaces."""
+    return _QUOTED_RUN.sub(lambda match: f'<span class="nocase">{match[0]}</span>', title)
+
+
 def csl_item(key: str, work: Citation, language: str | None = None) -> dict[str, Any]:
     """A work as CSL-JSON. Values are escaped: citeproc-py's HTML output does not."""
 
     def text(value: str) -> str:
         return html.escape(smart_quotes(value), quote=False)
 
-    item: dict[str, Any] = {"id": key, "type": work.type, "title": text(work.title)}
+    item: dict[str, Any] = {"id": key, "type": work.type, "title": _keep_case(text(work.title))}
     if work.authors:
         item["author"] = [csl_name(a) for a in work.authors]
     optional = {

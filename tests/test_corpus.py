@@ -1,9 +1,11 @@
 """The layout corpus (tests/corpus/): briefings of very different shapes, written from
-public-domain texts. Every document either builds and passes preflight with no errors, or
+public texts. Every document either builds and passes preflight with no errors, or
 is refused with a message that says what to shorten; the other documents still build."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -16,18 +18,24 @@ from briefgen.preflight import preflight, shipped_font_names
 from tests.conftest import ROOT, TEMPLATES
 
 CORPUS = ROOT / "tests" / "corpus"
-SHAPES = ["very-short", "many-facts", "many-events", "very-long"]
+SHAPES = ["very-short", "many-facts", "many-events", "very-long", "mixed-scripts"]
 AUDIENCES = audience_names(TEMPLATES)
 
 
 def test_the_corpus_has_every_shape() -> None:
     for shape in SHAPES:
         briefing = (CORPUS / shape / "briefing.yaml").read_text(encoding="utf-8")
-        assert "public domain" in briefing  # each says where its text comes from
+        # Each says where its text comes from and under which licence.
+        texts = re.findall(r"^    text: \S+\.txt$", briefing, re.M)
+        assert briefing.count("\n    licence: ") == len(texts) > 0, shape
     many_events = (CORPUS / "many-events" / "briefing.yaml").read_text(encoding="utf-8")
     assert many_events.count("  - when:") >= 25
     many_facts = (CORPUS / "many-facts" / "briefing.yaml").read_text(encoding="utf-8")
     assert many_facts.count("  - figure:") >= 16
+    scripts = (CORPUS / "mixed-scripts" / "briefing.yaml").read_text(encoding="utf-8")
+    title = next(line for line in scripts.splitlines() if line.startswith("title:"))
+    for script in ("GREEK", "CYRILLIC", "LATIN"):  # long names in three scripts, from the title on
+        assert any(unicodedata.name(c, "").startswith(script) for c in title), script
 
 
 @pytest.fixture(scope="module")

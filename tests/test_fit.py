@@ -8,13 +8,17 @@ oracle for "nothing cut" is the PDF's own text against the briefing, never the f
 from __future__ import annotations
 
 import copy
+import ctypes
 import itertools
 import re
 import shutil
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 import pytest
 from pypdf import PdfReader
 from ruamel.yaml import YAML
@@ -134,6 +138,17 @@ def test_ladder_balances_before_shrinking_then_drops_from_the_taller_column() ->
     drops = dropped_in_order(rungs)
     assert drops[:2] == [point(0, 2), point(0, 1)]
     assert drops.index(ItemId(ItemKind.WATCH, 0)) > 1
+    # Fewest drops first, then the largest type: after each drop the ladder starts again
+    # from the natural size and spacing, so the type regrows into the room the item left.
+    first_drop = next(i for i, rung in enumerate(rungs) if rung.dropped)
+    assert rungs[first_drop - 1] == Rung(9.5, TIGHT_SPACING, 4)
+    assert rungs[first_drop : first_drop + 4] == [
+        Rung(10, 1.0, 4, frozenset({point(0, 2)})),
+        Rung(10, TIGHT_SPACING, 4, frozenset({point(0, 2)})),
+        Rung(9.75, TIGHT_SPACING, 4, frozenset({point(0, 2)})),
+        Rung(9.5, TIGHT_SPACING, 4, frozenset({point(0, 2)})),
+    ]
+    assert len(rungs) == 1 + 4 * (len(PLAN.droppable) + 1)
 
 
 def test_ladder_keeps_the_layout_when_balancing_would_not_help() -> None:
@@ -269,6 +284,47 @@ def test_columns_are_balanced_before_the_type_shrinks(tmp_path: Path, general: A
     assert brief.fitted.startswith("moved"), brief.fitted
     html = (out / SEED.name / AUDIENCE / "brief.html").read_text("utf-8")
     assert 'data-region="band"' in html
+
+
+def extra_low_priority_claim(data: Any) -> None:
+    """The first claim again, with its sub-points, as one low-priority claim at the end."""
+    extra = copy.deepcopy(data["argument"][0])
+    extra["claim"] = "Restated: " + str(extra["claim"])
+    extra["priority"] = "low"
+    for sub in extra["points"]:
+        sub["priority"] = "normal"
+    data["argument"].append(extra)
+
+
+def body_size_pt(pdf: Path) -> float:
+    """The size most of the page's text is set in, read from the PDF."""
+    sizes: Counter[float] = Counter()
+    document = pdfium.PdfDocument(pdf)
+    for page in document:
+        text = page.get_textpage()
+        matrix = pdfium_c.FS_MATRIX()
+        for index in range(text.count_chars()):
+            if text.get_text_range(index, 1).isspace():
+                continue
+            pdfium_c.FPDFText_GetMatrix(text.raw, index, ctypes.byref(matrix))
+            scale = abs(matrix.a * matrix.d - matrix.b * matrix.c) ** 0.5
+            sizes[round(pdfium_c.FPDFText_GetFontSize(text.raw, index) * scale, 2)] += 1
+    document.close()
+    return sizes.most_common(1)[0][0]
+
+
+def test_after_a_drop_the_type_regrows_into_the_room_it_left(
+    tmp_path: Path, general: Audience
+) -> None:
+    """A claim too many, of low priority: it is dropped, and the brief is then set at the
+    largest size that fits without it, not left at the smallest with a gap at the foot."""
+    folder = variant(tmp_path, "extra-claim", extra_low_priority_claim)
+    out = tmp_path / "out"
+    brief = next(o for o in build(folder, general, out) if o.kind == "brief")
+    claims = len(load_briefing(folder)[0].argument)
+    assert f"argument point {claims}" in brief.fitted, brief.fitted
+    size = body_size_pt(out / "extra-claim" / AUDIENCE / "brief.pdf")
+    assert size > general.config.brief.min_body_size_pt, (size, brief.fitted)
 
 
 # --- what was printed: hidden, clipped, off the page, in the background colour -------------
