@@ -302,6 +302,24 @@ def test_a_document_rendered_again_formats_no_citation_again() -> None:
     assert again == first and citations.cites == before
 
 
+def test_the_styles_structure_is_searched_once(tmp_path: Path) -> None:
+    path = style_file((TEMPLATES / "base",), "chicago-notes-bibliography")
+    assert path is not None
+    copy = tmp_path / "chicago.csl"  # a style of its own: nothing known about it yet
+    shutil.copy(path, copy)
+    loaded = load_style(copy, "en-GB")
+    sources = [Source(id="a", title="T", authors=[Author(name="Ann Smith", family="Smith")])]
+    ref = SourceRef(id="a", locator=Locator(paragraph=3))
+    before = citations.answers_found
+    first = citations_for(sources, loaded)
+    notes = [str(first.note(ref)), str(first.note(ref))]
+    found = citations.answers_found
+    citations._formatted.clear()  # formatted again, from scratch
+    again = citations_for(sources, loaded)
+    assert [str(again.note(ref)), str(again.note(ref))] == notes
+    assert found > before and citations.answers_found == found
+
+
 def test_a_name_quoted_in_a_title_keeps_its_case() -> None:
     """Chicago title-cases titles; a quoted name is printed as written, with no stray space."""
     title = "Regulation entering a name in the register (‘Caşcaval de Săveni’ (PGI))"
