@@ -4,7 +4,9 @@ hyphen ladders broken, read back from the PDFs the way `briefgen preflight` read
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pypdfium2 as pdfium
 import pytest
@@ -266,3 +268,28 @@ def test_a_title_too_narrow_to_mend_is_left_as_it_was() -> None:
     assert lines(paginated.laid_out) == lines(first)
     assert paginated.layouts <= MAX_LAYOUTS
     assert "no runt" not in paginated.describe()
+
+
+def test_the_build_runs_the_pass_on_both_documents(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make_document` hands its layouts to the pass: the handout's, and the fitted brief's."""
+    from briefgen import build, pagination
+    from briefgen.paths import audience_names
+
+    seen: list[str] = []
+
+    def handout_pass(lay_out_css: Callable[[str], Any]) -> pagination.Paginated:
+        seen.append("handout")
+        return pagination.paginate_handout(lay_out_css)
+
+    def brief_pass(laid_out: Any, *args: Any) -> tuple[Any, list[str]]:
+        seen.append("brief")
+        return pagination.correct_brief(laid_out, *args)
+
+    monkeypatch.setattr(build, "paginate_handout", handout_pass)
+    monkeypatch.setattr(build, "correct_brief", brief_pass)
+    options = build.BuildOptions(out=tmp_path, templates=TEMPLATES)
+    audience = load_audience(TEMPLATES, "general")
+    build.build_briefing(SEED, audience, options, audience_names(TEMPLATES))
+    assert sorted(seen) == ["brief", "handout"]
