@@ -7,6 +7,8 @@ document's own (`typeset.lay_out(extra_css=…)`). The sanitized HTML is never e
 - **Ladders**: more than `MAX_HYPHEN_RUN` hyphenated lines in a row (WeasyPrint 70 has
   no `hyphenate-limit-lines`). The paragraphs with one are set again without automatic
   hyphenation, each picked by its place in the element tree (`:nth-child` from the root).
+  A paragraph whose word is wider than its line keeps its hyphens: set without them, the
+  word would break with no hyphen at all (`overflow-wrap: anywhere`), which is worse.
 - **Runts**: a title, subtitle, heading or claim whose last line holds one word (when
   typography.no_runt could not glue the last two, e.g. a long pair). The block is set a
   hair narrower than its widest line, which brings a second word down.
@@ -22,6 +24,7 @@ handout with none of these faults costs one layout, as before.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -81,6 +84,9 @@ class Setting:
 
     tighter: int = 0
     unhyphenated: frozenset[str] = frozenset()
+    hyphenated: frozenset[str] = frozenset()
+    """Paragraphs with a ladder that keep their hyphens: set without them, a word broke
+    with no hyphen."""
     narrowed: tuple[tuple[str, float | None], ...] = ()
     """Display blocks set narrower to end their runt: (selector, width in CSS px), or
     width None where narrowing cost the block a line (a word broken, or pushed along)."""
@@ -119,7 +125,7 @@ class Setting:
         """This setting with the ladders and the runts `proof` shows corrected too (a runt
         still there is narrowed further, unless that was given up); None when there is
         nothing new to correct."""
-        ladders = proof.ladders - self.unhyphenated
+        ladders = proof.ladders - self.unhyphenated - self.hyphenated
         narrowed: dict[str, float | None] = dict(self.narrowed)
         runts = {
             sel: width
@@ -129,21 +135,28 @@ class Setting:
         if not ladders and not runts:
             return None
         narrowed.update(runts)
-        return Setting(self.tighter, self.unhyphenated | ladders, tuple(sorted(narrowed.items())))
+        return Setting(
+            self.tighter,
+            self.unhyphenated | ladders,
+            self.hyphenated,
+            tuple(sorted(narrowed.items())),
+        )
 
     def without_failed(self, before: Proof, after: Proof) -> Setting | None:
         """This setting with each narrowing that cost its block a line in `after` given
-        up; None if none did."""
+        up, and each paragraph that broke a word without a hyphen in `after` hyphenated
+        again; None if none did."""
         failed = {
             sel
             for sel, width in self.narrowed
             if width is not None
             and after.display_lines.get(sel, 0) > before.display_lines.get(sel, 0)
         }
-        if not failed:
+        broken = (after.broken_words & self.unhyphenated) - before.broken_words
+        if not failed and not broken:
             return None
         narrowed = tuple((sel, None if sel in failed else w) for sel, w in self.narrowed)
-        return Setting(self.tighter, self.unhyphenated, narrowed)
+        return Setting(self.tighter, self.unhyphenated - broken, self.hyphenated | broken, narrowed)
 
 
 @dataclass(frozen=True)
@@ -159,6 +172,8 @@ class Proof:
     display_lines: dict[str, int]
     """How many lines each display block (title, heading, claim) takes."""
     smallest_pt: float
+    broken_words: frozenset[str] = frozenset()
+    """Selectors of the blocks with a word broken at a line's end without a hyphen."""
 
     @property
     def stranded(self) -> bool:
@@ -172,16 +187,22 @@ class Proof:
 def read_proof(document: Any) -> Proof:
     views = page_views(document)
     root = root_element(document)
+    parents = {child: parent for parent in root.iter() for child in parent}
+
+    def selector(element: Any) -> str:
+        return structural_selector(root, element, parents)
+
     sizes = [ink.font_size for view in views for ink in view.inks if ink.text and ink.visible]
     display = display_blocks(views)
     found = [(element, width) for element, width, _ in display if width is not None]
     return Proof(
         len(views),
         [fill(view) for view in views],
-        frozenset(structural_selector(root, element) for element in hyphen_ladders(views)),
-        tuple((structural_selector(root, element), width) for element, width in found),
-        {structural_selector(root, element): lines for element, _, lines in display},
+        frozenset(selector(element) for element in hyphen_ladders(views)),
+        tuple((selector(element), width) for element, width in found),
+        {selector(element): lines for element, _, lines in display},
         min(sizes, default=0.0) / PX_PER_PT,
+        frozenset(selector(element) for element in words_broken(views)),
     )
 
 
@@ -226,6 +247,48 @@ def hyphen_ladders(views: list[PageView]) -> list[Any]:
     return list(found.values())
 
 
+def words_broken(views: list[PageView]) -> list[Any]:
+    """The blocks with a line that ends inside a word, with no hyphen: what
+    `overflow-wrap` does to a word wider than the line when it may not hyphenate it."""
+    blocks: dict[int, tuple[Any, list[Line]]] = {}
+    for view in views:
+        for line in view.lines:
+            blocks.setdefault(id(line.element), (line.element, []))[1].append(line)
+    return [element for element, lines in blocks.values() if _breaks_a_word(element, lines)]
+
+
+def _breaks_a_word(element: Any, lines: list[Line]) -> bool:
+    """Whether a line of `element` ends between two letters that its text writes with no
+    space or hyphen between them. Lines are matched to the text in order; where one does
+    not match (generated text, a nested block), nothing is claimed."""
+    text = "".join(element.itertext())
+    places = [index for index, char in enumerate(text) if not char.isspace()]
+    letters = "".join(text[index] for index in places)
+    done = 0  # letters of `text` the lines so far printed
+    for line in lines[:-1]:
+        printed = "".join(line.text.split())
+        if line.hyphenated and not letters.startswith(printed, done):
+            printed = printed[:-1]  # the hyphen hyphenation inserted
+        if not printed or not letters.startswith(printed, done):
+            return False
+        done += len(printed)
+        if done >= len(places):
+            return False
+        before, after = places[done - 1], places[done]
+        if after == before + 1 and _inside_word(text[before], text[after]) and not line.hyphenated:
+            return True
+    return False
+
+
+def _inside_word(before: str, after: str) -> bool:
+    """Letters of a script that spaces its words (a break between two Chinese characters
+    is an ordinary one)."""
+    return all(
+        char.isalpha() and unicodedata.east_asian_width(char) not in ("W", "F")
+        for char in (before, after)
+    )
+
+
 def is_display(element: Any) -> bool:
     classes = (element.get("class") or "").split()
     return element.tag in DISPLAY_TAGS or any(name in DISPLAY_CLASSES for name in classes)
@@ -249,10 +312,12 @@ def display_blocks(views: list[PageView]) -> list[tuple[Any, float | None, int]]
     return found
 
 
-def structural_selector(root: Any, element: Any) -> str:
+def structural_selector(root: Any, element: Any, parents: dict[Any, Any] | None = None) -> str:
     """A selector for `element` alone, by its place among its parent's elements (as
-    cssselect2 counts them, comments left out) on the path from the root."""
-    parents = {child: parent for parent in root.iter() for child in parent}
+    cssselect2 counts them, comments left out) on the path from the root. `parents` maps
+    each element of `root`'s tree to its parent (made here when not given)."""
+    if parents is None:
+        parents = {child: parent for parent in root.iter() for child in parent}
     steps: list[str] = []
     while element is not root:
         parent = parents[element]
@@ -295,7 +360,7 @@ def paginate_handout(lay_out: Callable[[str], Any]) -> Paginated:
             candidate = corrected
         elif proof.stranded and tried < len(TIGHTER):
             tried += 1
-            candidate = Setting(tried, setting.unhyphenated, setting.narrowed)
+            candidate = Setting(tried, setting.unhyphenated, setting.hyphenated, setting.narrowed)
         else:
             break
         attempt = lay_out(candidate.css(root_size))

@@ -293,3 +293,40 @@ def test_the_build_runs_the_pass_on_both_documents(
     audience = load_audience(TEMPLATES, "general")
     build.build_briefing(SEED, audience, options, audience_names(TEMPLATES))
     assert sorted(seen) == ["brief", "handout"]
+
+
+WIDER_THAN_THE_LINE = (
+    "Die Rechtsschutzversicherungsgesellschaften Donaudampfschifffahrtsgesellschaftskapitän "
+    "Grundstücksverkehrsgenehmigungszuständigkeitsübertragungsverordnung gilt."
+)
+
+
+def words_as_printed(pages: list[Page]) -> list[str]:
+    """The words of the page's lines, a word hyphenated at a line's end joined again."""
+    text = ""
+    for line in pages[0].body_lines:
+        ends = line.text.rstrip()
+        hyphenated = ends.endswith(("\u2010", "-")) and ends[-2:-1].isalpha()
+        text += ends[:-1] if hyphenated else ends + " "
+    return text.split()
+
+
+def test_a_ladder_of_words_wider_than_the_line_keeps_its_hyphens(tmp_path: Path) -> None:
+    """Set without hyphens, a word wider than its line breaks anywhere and with no hyphen
+    ("Rechtsschutzversicheru / ngsgesellschaften"): worse than the ladder, so kept."""
+    html = page_html(f'<p style="width: 40mm">{WIDER_THAN_THE_LINE}</p>').replace(
+        '<html lang="en">', '<html lang="de">'
+    )
+    first = lay_out(html, TEMPLATES, [TEMPLATES])
+    assert hyphenation(written(first, html, tmp_path / "a.pdf"))[0][1] > MAX_HYPHEN_RUN
+    paginated = paginate_handout(lambda css: lay_out(html, TEMPLATES, [TEMPLATES], extra_css=css))
+    printed = written(paginated.laid_out, html, tmp_path / "b.pdf")
+    assert words_as_printed(printed) == WIDER_THAN_THE_LINE.split()
+    assert paginated.layouts <= MAX_LAYOUTS
+    assert "hyphenation off" not in paginated.describe()
+
+    def again(css: str) -> LaidOut:
+        return lay_out(html, TEMPLATES, [TEMPLATES], extra_css=css)
+
+    kept, steps = correct_brief(first, again, lambda laid_out: True)
+    assert kept is first and steps == []
