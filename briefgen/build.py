@@ -10,6 +10,7 @@ the HTML of `document_html`. The batch around them is in `batch.py`.
 
 from __future__ import annotations
 
+import json
 import os
 import time
 import traceback
@@ -22,14 +23,14 @@ from urllib.parse import quote, unquote, urlsplit
 from briefgen.audience import Audience, load_audience
 from briefgen.documents import DOCUMENT_KINDS, DocumentKind
 from briefgen.errors import BriefgenError, CommandLineError, display_path
-from briefgen.fit import fit_brief, unprinted
+from briefgen.fit import FitMemo, fit_brief, unprinted
 from briefgen.fonts import font_face_css, svg_font_family
 from briefgen.glyphs import check_audience_glyphs, check_briefing_glyphs
 from briefgen.incremental import MANIFEST_NAME, Job, Manifest, Record
 from briefgen.load import LoadedYaml, Location, strings_in
 from briefgen.output import replace_set
 from briefgen.page_boxes import page_views, root_element
-from briefgen.pagination import paginate_handout, unhyphenate_brief
+from briefgen.pagination import correct_brief, paginate_handout
 from briefgen.paths import audience_folder, base_folder
 from briefgen.render_html import TemplateRenderer
 from briefgen.scaffold import placeholder_errors
@@ -220,6 +221,8 @@ class MadeDocument:
     table."""
     web_html: str | None = None
     """The handout's self-contained web edition, written as `handout.web.html`."""
+    fit: FitMemo | None = None
+    """What the brief's fit chose, for the next build to start from."""
 
 
 def document_html(inputs: Inputs, kind: DocumentKind) -> str:
@@ -239,10 +242,17 @@ def check_document(inputs: Inputs, kind: DocumentKind, options: BuildOptions) ->
     raise_refusals(log, inputs, kind, options)
 
 
-def make_document(inputs: Inputs, kind: DocumentKind, options: BuildOptions) -> MadeDocument:
+def make_document(
+    inputs: Inputs,
+    kind: DocumentKind,
+    options: BuildOptions,
+    last_fit: FitMemo | None = None,
+    layout_inputs: str = "",
+) -> MadeDocument:
     """Render, lay out (the brief through the fit ladder) and make the PDF; nothing is
-    written. Raises `BriefgenError` for anything the engine refused or, with --strict,
-    warned about."""
+    written. The brief's fit starts from `last_fit`, what the last build recorded, keyed
+    with `layout_inputs` (`incremental.layout_hash`). Raises `BriefgenError` for anything
+    the engine refused or, with --strict, warned about."""
     started = time.perf_counter()
     roots = allowed_roots(inputs, options)
     config = inputs.audience.config
@@ -252,6 +262,7 @@ def make_document(inputs: Inputs, kind: DocumentKind, options: BuildOptions) -> 
         return lay_out(html, inputs.folder, roots, config.pdf_standards, svg_fonts, extra_css)
 
     steps = ""
+    memo: FitMemo | None = None
     if kind == "handout":
         html = document_html(inputs, kind)
         # Laid out again if a hyphen ladder or a stranded last page shows (pagination.py).
@@ -265,10 +276,13 @@ def make_document(inputs: Inputs, kind: DocumentKind, options: BuildOptions) -> 
             lay_out=lay_out_here,
             loaded=inputs.loaded,
             stylesheets=inputs.renderer.stylesheet_paths("brief"),
+            last=last_fit,
+            layout_inputs=layout_inputs,
         )
+        memo = fitted.memo
         html = fitted.html
-        # Ladders broken only if the brief still prints whole on its one page.
-        laid_out, corrected = unhyphenate_brief(
+        # Ladders and runts corrected only if the brief still prints whole on its page.
+        laid_out, corrected = correct_brief(
             fitted.laid_out, lambda extra_css: lay_out_here(html, extra_css), prints_whole
         )
         steps = ", ".join([*fitted.steps, *corrected])
@@ -285,7 +299,7 @@ def make_document(inputs: Inputs, kind: DocumentKind, options: BuildOptions) -> 
         data = stamp_document(data, inputs.audience, options.templates, options.stamps)
     raise_refusals(laid_out.log, inputs, kind, options)
     seconds = time.perf_counter() - started
-    return MadeDocument(kind, html, data, laid_out.pages, seconds, steps, web)
+    return MadeDocument(kind, html, data, laid_out.pages, seconds, steps, web, memo)
 
 
 def prints_whole(laid_out: LaidOut) -> bool:
@@ -400,7 +414,9 @@ def do_job(order: WorkOrder, index: int) -> JobOutcome:
         if not order.lay_out:
             check_document(inputs, job.kind, order.options)
             return Done(index, None)
-        return Done(index, make_document(inputs, job.kind, order.options))
+        last = FitMemo.from_json(json.loads(job.last_fit)) if job.last_fit else None
+        made = make_document(inputs, job.kind, order.options, last, job.layout_inputs)
+        return Done(index, made)
     except BriefgenError as exc:
         return Failed(index, str(exc), traceback.format_exc() if order.debug else None)
     except Exception as exc:
@@ -451,7 +467,14 @@ def write_set(
     slug = folder.name
     target = manifest.folder(slug, audience)
     records = {
-        doc.kind: Record(inputs_hash, doc.pages, len(doc.pdf), round(doc.seconds, 3), doc.fitted)
+        doc.kind: Record(
+            inputs_hash,
+            doc.pages,
+            len(doc.pdf),
+            round(doc.seconds, 3),
+            doc.fitted,
+            doc.fit.to_json() if doc.fit is not None else None,
+        )
         for doc in made
     }
     files: dict[str, bytes] = {}

@@ -86,7 +86,7 @@ def load_style(path: Path, locale: str) -> CitationStylesStyle:
 
 
 def _patch_citeproc() -> None:
-    """Two repairs to citeproc-py 0.11, applied once.
+    """Repairs to citeproc-py 0.11, applied once.
 
     - CSL says a variable used in `<substitute>` is empty for the rest of the entry.
       citeproc-py records only a substitute's own variable, not those its macro renders,
@@ -95,6 +95,9 @@ def _patch_citeproc() -> None:
     - It finds a macro by an XPath search over the whole style on every use; a large
       style such as Chicago's then takes a second per handout. Macros are looked up in
       a table built when the style is loaded.
+    - It prints a `<label variable="…"/>` whose variable the work does not have, so
+      Chicago gave every newspaper article "Edition." and every subsequent note of a
+      journal article ", edition". CSL prints a label only beside its variable.
     - It asks the same XPath questions (`xpath_search`, `get_root`) and walks the same
       subtrees (`calls_variable`) for every citation; a style's tree never changes once loaded,
       so each element's answers are kept (`_ANSWERS`), which halves a citation's time.
@@ -121,6 +124,16 @@ def _patch_citeproc() -> None:
 
     model.Substitute.add_to_repressed_list = add_to_repressed_list
 
+    label_process = model.Label.process
+
+    def process_label(self: Any, item: Any, variable: Any = None, *args: Any, **kw: Any) -> Any:
+        # A label of its own (a `variable` given is a name label, printed with its names).
+        if variable is None and not _has_variable(item, self.get("variable")):
+            return None
+        return label_process(self, item, variable, *args, **kw)
+
+    model.Label.process = process_label
+
     search = model.CitationStylesElement.xpath_search
 
     def xpath_search(self: Any, expression: str) -> list[Any]:
@@ -136,6 +149,21 @@ def _patch_citeproc() -> None:
         if "calls_variable" in element_class.__dict__:
             element_class.calls_variable = _answered(element_class.calls_variable)
     model.Substitute._briefgen_patched = True
+
+
+def _has_variable(item: Any, variable: str | None) -> bool:
+    """Whether the cited work has `variable` (the locator counts when it is given)."""
+    from citeproc.source import VariableError
+
+    if variable is None:
+        return False
+    if variable == "locator":
+        return bool(item.has_locator)
+    try:
+        item.reference[variable.replace("-", "_")]
+    except VariableError:
+        return False
+    return True
 
 
 _ANSWERS: dict[tuple[Any, str], Any] = {}

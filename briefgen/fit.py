@@ -22,6 +22,7 @@ colour, not running out of its box.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import unicodedata
@@ -691,6 +692,8 @@ class FittedBrief:
     """How many layouts the fit took, the measuring one included."""
     index: int
     """The chosen rung's place on the ladder."""
+    memo: FitMemo | None = None
+    """What to remember for the next build (None when nothing identifies the inputs)."""
 
     def describe(self) -> str:
         return ", ".join(self.steps)
@@ -710,18 +713,38 @@ class Fitter:
     def __post_init__(self) -> None:
         self.plan = make_plan(self.briefing, self.audience)
 
+    htmls: dict[Rung, str] = field(default_factory=dict)
+
+    def html(self, rung: Rung) -> str:
+        if rung not in self.htmls:
+            self.htmls[rung] = self.render(rung)
+        return self.htmls[rung]
+
     def attempt(self, rung: Rung) -> Attempt:
-        html = self.render(rung)
+        html = self.html(rung)
         laid_out = self.lay_out(html)
         self.layouts += 1
         return Attempt(rung, html, laid_out, page_views(laid_out.document))
 
-    def measure(self) -> Measure:
-        rung = Rung(
+    @property
+    def measuring_rung(self) -> Rung:
+        return Rung(
             self.plan.body_size_pt, 1.0, self.plan.default_band, tall=True, facts_twice=True
         )
+
+    def measure(self) -> Measure:
         config = self.audience.config
-        return measure(self.attempt(rung).views, config.brief.band_columns, config.page_size)
+        views = self.attempt(self.measuring_rung).views
+        return measure(views, config.brief.band_columns, config.page_size)
+
+    def ladder_key(self, layout_inputs: str) -> str:
+        """What the ladder is made from: the measuring page's HTML, the plan, and every
+        other input of the layout (stylesheets, fonts, images, briefgen itself), which
+        `layout_inputs` names. Equal keys make equal ladders and equal layouts."""
+        digest = hashlib.sha256(layout_inputs.encode())
+        digest.update(b"\0" + self.html(self.measuring_rung).encode())
+        digest.update(b"\0" + repr(self.plan).encode())
+        return digest.hexdigest()
 
 
 def fit_brief(
@@ -731,23 +754,43 @@ def fit_brief(
     lay_out: Callable[[str], Any],
     loaded: LoadedYaml | None = None,
     stylesheets: list[Path] | None = None,
+    last: FitMemo | None = None,
+    layout_inputs: str = "",
 ) -> FittedBrief:
     """The brief on one page at the first rung of the ladder that fits, with nothing cut.
 
     Usually two or three layouts: the measuring one, the predicted rung, and the rung
-    before it when that one is predicted to come close. Raises `DoesNotFit` (located in
-    the briefing or the stylesheet at fault) when no rung fits or when the fitted page
-    does not show all its text.
+    before it when that one is predicted to come close. With `last`, what the previous
+    build of this brief chose: when the ladder is made from the same inputs (the brief's
+    own content did not change, `layout_inputs` names the rest), its rung is the answer
+    again and is laid out alone; otherwise its rung, if still on the ladder, is tried
+    first. Raises `DoesNotFit` (located in the briefing or the stylesheet at fault) when
+    no rung fits or when the fitted page does not show all its text.
     """
     fitter = Fitter(briefing, audience, render, lay_out)
+    key = fitter.ladder_key(layout_inputs) if layout_inputs else ""
+    remembered = last.rung(briefing, fitter.plan) if last is not None else None
+    first = Rung(fitter.plan.body_size_pt, 1.0, fitter.plan.default_band)
+    tried: dict[int, Attempt] = {}
+    same_ladder = last is not None and bool(key) and last.ladder_key == key
+    if remembered is not None and (same_ladder or remembered == first):
+        # The same ladder, or the first rung (first whatever the ladder): if it fits, it is
+        # the answer, found without the measuring layout.
+        again = fitter.attempt(remembered)
+        if again.fits:
+            index = last.index if last is not None and same_ladder else 0
+            return _finish(fitter, index, again, loaded, stylesheets, key)
+        if remembered == first:
+            tried[0] = again
     measured = fitter.measure()
     ladder = build_ladder(measured, fitter.plan)
     predicted = [measured.total(rung, fitter.plan) for rung in ladder]
-    search = Search(ladder, predicted, measured.available, fitter.attempt)
-    index = search.run()
-    if index is None:
+    search = Search(ladder, predicted, measured.available, fitter.attempt, tried)
+    start = ladder.index(remembered) if remembered in ladder else None
+    found = search.run(start)
+    if found is None:
         raise _does_not_fit(fitter, ladder[-1], loaded, briefing)
-    return _finish(fitter, ladder, index, search.tried[index], loaded, stylesheets)
+    return _finish(fitter, found, search.tried[found], loaded, stylesheets, key)
 
 
 def taller_or_equal(a: Rung, b: Rung) -> bool:
@@ -859,17 +902,17 @@ def linear_fit(
     for index, rung in enumerate(ladder):
         current = fitter.attempt(rung)
         if current.fits:
-            return _finish(fitter, ladder, index, current, None, None, check=False)
+            return _finish(fitter, index, current, None, None, check=False)
     raise _does_not_fit(fitter, ladder[-1], None, briefing)
 
 
 def _finish(
     fitter: Fitter,
-    ladder: list[Rung],
     index: int,
     chosen: Attempt,
     loaded: LoadedYaml | None,
     stylesheets: list[Path] | None,
+    key: str = "",
     check: bool = True,
 ) -> FittedBrief:
     if check:
@@ -878,7 +921,86 @@ def _finish(
         if problems:
             raise not_printed_error(problems[0], fitter.audience, root, loaded, stylesheets)
     steps = describe(chosen.rung, fitter.plan, fitter.briefing)
-    return FittedBrief(chosen.rung, chosen.html, chosen.laid_out, steps, fitter.layouts, index)
+    memo = FitMemo.of(chosen.rung, index, key, fitter.layouts, fitter.briefing) if key else None
+    return FittedBrief(
+        chosen.rung, chosen.html, chosen.laid_out, steps, fitter.layouts, index, memo
+    )
+
+
+# --- what the next build starts from -------------------------------------------------------
+
+
+def item_of(briefing: Briefing, item: ItemId) -> Tailored:
+    """The briefing's item that `item` names."""
+    if item.kind is ItemKind.SUB_POINT:
+        point: Tailored = briefing.argument[item.index].points[item.sub]
+        return point
+    name = next(name for name, kind in LISTS.items() if kind is item.kind)
+    found: Tailored = getattr(briefing, name)[item.index]
+    return found
+
+
+def content_key(briefing: Briefing, item: ItemId) -> str:
+    """An item named by its kind and content, which stay when items before it come or go."""
+    text = item_of(briefing, item).model_dump_json()
+    return f"{item.kind}:{hashlib.sha256(text.encode()).hexdigest()[:20]}"
+
+
+@dataclass(frozen=True)
+class FitMemo:
+    """What a fit chose, kept in the build manifest for the next build of the same brief:
+    the rung, its dropped items named by content (their places may move when the content
+    changes), and the key of what the ladder was made from."""
+
+    ladder_key: str
+    index: int
+    body_size_pt: float
+    spacing: float
+    band: int
+    dropped: tuple[str, ...]
+    layouts: int
+    """How many layouts the fit took, the measuring one included."""
+
+    @classmethod
+    def of(cls, rung: Rung, index: int, key: str, layouts: int, briefing: Briefing) -> FitMemo:
+        dropped = tuple(sorted(content_key(briefing, item) for item in rung.dropped))
+        return cls(key, index, rung.body_size_pt, rung.spacing, rung.band, dropped, layouts)
+
+    def rung(self, briefing: Briefing, plan: Plan) -> Rung | None:
+        """The same rung for `briefing`, or None when an item it dropped is gone."""
+        keys = {content_key(briefing, item): item for item in plan.droppable}
+        dropped = [keys.get(key) for key in self.dropped]
+        if None in dropped or len(set(dropped)) != len(dropped):
+            return None
+        items = frozenset(item for item in dropped if item is not None)
+        return Rung(self.body_size_pt, self.spacing, self.band, items)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ladder_key": self.ladder_key,
+            "index": self.index,
+            "body_size_pt": self.body_size_pt,
+            "spacing": self.spacing,
+            "band": self.band,
+            "dropped": list(self.dropped),
+            "layouts": self.layouts,
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> FitMemo | None:
+        """The memo in a manifest, or None for anything that is not one."""
+        try:
+            return cls(
+                str(data["ladder_key"]),
+                int(data["index"]),
+                float(data["body_size_pt"]),
+                float(data["spacing"]),
+                int(data["band"]),
+                tuple(str(key) for key in data["dropped"]),
+                int(data["layouts"]),
+            )
+        except (TypeError, KeyError, ValueError):
+            return None
 
 
 def describe(rung: Rung, plan: Plan, briefing: Briefing) -> list[str]:

@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -124,16 +124,47 @@ def input_hash(
     """Everything one briefing × audience is built from: the briefing folder, the
     audience folder, base/, files at the top of templates/, and briefgen itself."""
     hashes = hashes or FileHashes()
+    parts = [
+        tree_hash(folder, hashes, cache=cache),
+        _template_hash(templates, audience, cache, hashes),
+    ]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def layout_hash(
+    folder: Path,
+    templates: Path,
+    audience: str,
+    cache: dict[Any, str] | None = None,
+    hashes: FileHashes | None = None,
+) -> str:
+    """Everything a brief's layout depends on besides the briefing's YAML files (whose
+    effect shows in the brief's HTML): the other files of the briefing folder (images,
+    data), the templates and briefgen itself. The fit keys what it remembers with it."""
+    hashes = hashes or FileHashes()
+    digest = hashlib.sha256()
+    files = [path for path in _files(folder) if path.suffix not in YAML_SUFFIXES]
+    hash_files(files, folder, digest, hashes)
+    parts = [digest.hexdigest(), _template_hash(templates, audience, cache, hashes)]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def _template_hash(
+    templates: Path, audience: str, cache: dict[Any, str] | None, hashes: FileHashes
+) -> str:
+    """The audience folder, base/, files at the top of templates/, and briefgen itself."""
     if cache is not None and "package" not in cache:
         cache["package"] = package_hash(hashes)
     parts = [
-        tree_hash(folder, hashes, cache=cache),
         tree_hash(audience_folder(templates, audience), hashes, cache=cache),
         tree_hash(base_folder(templates), hashes, cache=cache),
         tree_hash(templates, hashes, recursive=False, cache=cache),
         cache["package"] if cache is not None else package_hash(hashes),
     ]
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    return "\n".join(parts)
 
 
 @dataclass(frozen=True)
@@ -144,6 +175,10 @@ class Job:
     audience: str
     kind: DocumentKind
     inputs: str
+    layout_inputs: str = ""
+    """`layout_hash`: what the fit's memo is keyed with (briefs only)."""
+    last_fit: str = ""
+    """The fit's memo from the last build of this brief, as JSON; empty for none."""
 
     @property
     def key(self) -> str:
@@ -159,6 +194,8 @@ class Record:
     size: int
     seconds: float
     fitted: str = ""
+    fit: dict[str, Any] | None = None
+    """The brief's fit memo (`fit.FitMemo`): where the next build's fit starts."""
 
 
 class Manifest:
@@ -266,10 +303,21 @@ def plan(
                 job = Job(folder, audience, kind, inputs)
                 if not force and manifest.is_fresh(job):
                     fresh.append(manifest.up_to_date(job))
+                elif kind == "brief":
+                    layout = layout_hash(folder, templates, audience, cache, hashes)
+                    stale.append(
+                        replace(job, layout_inputs=layout, last_fit=last_fit(manifest, job))
+                    )
                 else:
                     stale.append(job)
     hashes.save()
     return stale, fresh
+
+
+def last_fit(manifest: Manifest, job: Job) -> str:
+    """The fit memo the last build of `job` recorded, as JSON, or "" for none."""
+    record = manifest.record(job)
+    return json.dumps(record.fit) if record is not None and record.fit else ""
 
 
 def default_workers() -> int:

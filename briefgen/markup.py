@@ -210,6 +210,38 @@ _TAG_NAME = re.compile(r"</?([^\s/>!?]+)")
 """The name in what Markdown passed through as raw HTML: a tag only if it names an HTML
 element, otherwise the author's own text."""
 _FOREIGN_ROOTS = {"svg", "math"}
+HTML_BOOLEAN_ATTRIBUTES = {
+    "allowfullscreen", "async", "autofocus", "autoplay", "checked", "controls", "default",
+    "defer", "disabled", "formnovalidate", "hidden", "inert", "ismap", "itemscope", "loop",
+    "multiple", "muted", "nomodule", "novalidate", "open", "playsinline", "readonly",
+    "required", "reversed", "selected",
+}  # fmt: skip
+"""The attributes HTML writes without a value; any other bare word in a tag is prose."""
+
+
+def _is_authors_text(part: str, name: str) -> bool:
+    """Whether a part Markdown passed through as raw HTML is the author's text: it names
+    no HTML element (`<Reuters>`), or it has words no tag has (`a<b and c>d`, where the
+    sanitizer would delete " and c" and set "d" in bold)."""
+    if name.lower() not in HTML_ELEMENTS:
+        return True
+    reader = _BareAttributes()
+    reader.feed(part)
+    reader.close()
+    return any(word not in HTML_BOOLEAN_ATTRIBUTES for word in reader.bare)
+
+
+class _BareAttributes(HTMLParser):
+    """The attributes of a start tag that are written without a value."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bare: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.bare += [name for name, value in attrs if value is None]
+
+
 _HEADER_CELL = re.compile(r"<th(?=[\s>])(?![^>]*\bscope=)")
 """Header cells of a Markdown table (they are only ever in its first row) get scope="col"."""
 
@@ -318,9 +350,9 @@ def render_markdown(text: str, notes: Notes | None = None, inline: bool = False)
         name = _TAG_NAME.match(part)
         if name and name[1].lower() in _FOREIGN_ROOTS:
             foreign += -1 if part.startswith("</") else 0 if part.endswith("/>") else 1
-        if name and not foreign and name[1].lower() not in HTML_ELEMENTS:
-            # `x<z y>` or `<Kyiv>` is the author's text, not HTML: the sanitizer would
-            # delete it as an unknown tag, so it is kept as text.
+        if name and not foreign and _is_authors_text(part, name[1]):
+            # `x<z y>`, `<Kyiv>` or `a<b and c>d` is the author's text, not HTML: the
+            # sanitizer would delete it, so it is kept as text.
             parts[index] = escape(token.sub("", part))
         elif part.startswith("<"):
             in_code = part.startswith("<code") or (in_code and not part.startswith("</code"))

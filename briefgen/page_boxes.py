@@ -106,6 +106,7 @@ class Line:
     """The block's font size."""
     hyphenated: bool = False
     """It ends in a word broken with a hyphen (inserted by hyphenation, or the word's own)."""
+    text: str = ""
 
 
 @dataclass
@@ -215,6 +216,13 @@ def _used_width(line: Any, boxes: Any) -> float:
     return used
 
 
+def _texts(box: Any, boxes: Any) -> Iterator[str]:
+    if isinstance(box, boxes.TextBox):
+        yield box.text
+    for child in getattr(box, "children", ()):
+        yield from _texts(child, boxes)
+
+
 LINE_END_HYPHENS = ("-", "\u2010", "\u00ad")
 """Hyphen-minus, the hyphen WeasyPrint's hyphenation inserts, and the soft hyphen."""
 
@@ -290,6 +298,7 @@ def _walk(box: Any, outer: _Context, view: PageView, boxes: Any, parent: Any = N
                 _used_width(box, boxes),
                 float(style["font_size"]),
                 _ends_hyphenated(box, boxes),
+                "".join(_texts(box, boxes)),
             )
         )
     # An empty box that draws nothing (a clearing ::after) is not content.

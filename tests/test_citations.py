@@ -326,3 +326,22 @@ def test_a_name_quoted_in_a_title_keeps_its_case() -> None:
     cite = citations_for([Source(id="x", title=title, type="legislation")])
     for text in (str(cite.entry(cite.sources["x"])), str(cite.note(SourceRef(id="x")))):
         assert "Regulation Entering a Name in the Register (‘Caşcaval de Săveni’ (PGI))" in text
+
+
+@pytest.mark.parametrize("kind", ["article-newspaper", "article-magazine", "article-journal"])
+def test_a_label_prints_only_beside_its_variable(kind: str) -> None:
+    """citeproc-py printed Chicago's edition label with no edition: "Edition." after
+    every newspaper article, ", edition" in every later note of a journal article."""
+    source = Source(
+        id="x", title="Ceasefire holds", type=kind, container="The Daily", published=2020
+    )
+    cite = citations_for([source])
+    paragraph = SourceRef(id="x", locator=Locator(paragraph=4, page=None, section=None))
+    printed = [
+        str(cite.entry(cite.sources["x"])),
+        str(cite.note(SourceRef(id="x"))),
+        str(cite.note(paragraph)),
+        str(cite.short(SourceRef(id="x"))),
+    ]
+    assert not [text for text in printed if "edition" in text.lower()], printed
+    assert "para. 4" in printed[2]  # a label beside its locator still prints

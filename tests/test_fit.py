@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import ctypes
 import itertools
+import json
 import re
 import shutil
 from collections import Counter
@@ -24,12 +25,15 @@ from pypdf import PdfReader
 from ruamel.yaml import YAML
 
 from briefgen.audience import Audience, load_audience
+from briefgen.batch import run_build
 from briefgen.build import BuildOptions, DocumentResult, build_briefing
 from briefgen.errors import BriefgenError
 from briefgen.fit import (
     FACTS_SECTION,
     TIGHT_SPACING,
     DoesNotFit,
+    FitMemo,
+    FittedBrief,
     ItemId,
     ItemKind,
     Measure,
@@ -37,10 +41,13 @@ from briefgen.fit import (
     Plan,
     Rung,
     build_ladder,
+    content_key,
     describe,
     fit_brief,
     linear_fit,
+    make_plan,
 )
+from briefgen.incremental import MANIFEST_NAME
 from briefgen.paths import audience_names
 from briefgen.render_html import TemplateRenderer
 from briefgen.schema import Briefing
@@ -432,3 +439,87 @@ def test_fast_fit_chooses_the_rung_the_linear_ladder_does() -> None:
     mismatches = [r for r in results if r[2] != r[3]]
     assert not mismatches, mismatches
     assert sum(r[4] for r in results) < sum(r[5] for r in results) / 2, results
+
+
+# --- the next build starts from what the last one chose ---------------------------------------
+
+
+def fit_seed(
+    audience: Audience, briefing: Briefing, last: FitMemo | None = None, inputs: str = "same"
+) -> FittedBrief:
+    renderer = TemplateRenderer(audience)
+    return fit_brief(
+        briefing,
+        audience,
+        lambda rung: renderer.render("brief", briefing, rung),
+        lambda html: lay_out(html, SEED, [TEMPLATES, SEED]),
+        last=last,
+        layout_inputs=inputs,
+    )
+
+
+def test_the_last_rung_is_laid_out_alone_when_the_ladder_is_the_same(general: Audience) -> None:
+    briefing, _ = load_briefing(SEED)
+    fresh = fit_seed(general, briefing)
+    assert fresh.memo is not None and fresh.memo.layouts == fresh.layouts > 1
+    again = fit_seed(general, briefing, fresh.memo)
+    assert (again.rung, again.index, again.layouts, again.html) == (
+        fresh.rung,
+        fresh.index,
+        1,
+        fresh.html,
+    )
+    # Another stylesheet, font or image (named by the layout inputs) is another ladder.
+    other = fit_seed(general, briefing, fresh.memo, inputs="a stylesheet changed")
+    assert other.layouts > 1 and (other.rung, other.index) == (fresh.rung, fresh.index)
+
+
+def test_a_stale_memo_is_where_the_search_starts_never_its_answer(general: Audience) -> None:
+    """Memos from other content, of the first rung and of the last (every low-priority
+    item dropped, smallest type, both of which fit or not whatever the content): the
+    rung chosen is the fresh one."""
+    briefing, _ = load_briefing(SEED)
+    fresh = fit_seed(general, briefing)
+    plan = make_plan(briefing, general)
+    everything = tuple(content_key(briefing, item) for item in plan.droppable)
+    assert everything, "the seed has low-priority items for the general audience"
+    memos = [
+        FitMemo("other content", 0, plan.body_size_pt, 1.0, plan.default_band, (), 2),
+        FitMemo("other content", 99, plan.min_body_size_pt, TIGHT_SPACING, 4, everything, 2),
+    ]
+    for memo in memos:
+        fitted = fit_seed(general, briefing, memo)
+        assert (fitted.rung, fitted.index, fitted.html) == (fresh.rung, fresh.index, fresh.html)
+
+
+def test_a_rebuild_after_an_edit_is_the_fresh_build(tmp_path: Path) -> None:
+    """Build, edit the briefing, rebuild over the first build (whose manifest remembers
+    the rungs chosen for the old content), and build the edited briefing afresh: the
+    rebuilt briefs are the fresh ones, byte for byte."""
+    folder = variant(tmp_path, "edited", long_summary)
+    audiences = ["general", "press"]
+
+    def build_into(out: Path) -> None:
+        run_build(TEMPLATES, tmp_path, [folder], audiences, out, kinds=("brief",), progress=False)
+
+    build_into(tmp_path / "out")
+    before = {a: manifest_fit(tmp_path / "out", a) for a in audiences}
+    text = (folder / "briefing.yaml").read_text("utf-8")
+    (folder / "briefing.yaml").write_text(text.replace(FILLER * 4, "").rstrip() + "\n", "utf-8")
+    build_into(tmp_path / "out")
+    build_into(tmp_path / "fresh")
+    for audience in audiences:
+        rebuilt, fresh = (tmp_path / out / "edited" / audience for out in ("out", "fresh"))
+        assert (rebuilt / "brief.html").read_bytes() == (fresh / "brief.html").read_bytes()
+        memo, fresh_memo = (
+            manifest_fit(tmp_path / "out", audience),
+            manifest_fit(tmp_path / "fresh", audience),
+        )
+        assert memo["index"] == fresh_memo["index"]
+        assert memo["index"] != before[audience]["index"], "the edit must move the rung"
+
+
+def manifest_fit(out: Path, audience: str) -> dict[str, Any]:
+    manifest = json.loads((out / "edited" / audience / MANIFEST_NAME).read_text("utf-8"))
+    fit: dict[str, Any] = manifest["documents"]["brief"]["fit"]
+    return fit

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -104,6 +105,49 @@ def test_a_broken_manifest_means_rebuild_its_folder(project: Path) -> None:
     pretend_built(project)
     (project / "build" / "one" / "press" / MANIFEST_NAME).write_text("{not json")
     assert stale_keys(project) == {"one/press/brief", "one/press/handout"}
+
+
+def test_a_stale_brief_carries_the_fit_memo_and_what_its_layout_depends_on(
+    project: Path,
+) -> None:
+    """The brief's job carries the last build's fit memo, and a layout key that a YAML
+    edit leaves alone (its effect shows in the brief's HTML) but any other file moves."""
+    folder = project / "content" / "one"
+    pretend_built(project)
+    manifest = Manifest(project / "build")
+    records = manifest.records("one", "general")
+    memo = {"ladder_key": "k", "index": 3}
+    records["brief"].fit = memo
+    replace_set(
+        manifest.folder("one", "general"),
+        {
+            MANIFEST_NAME: manifest.updated("one", "general", records),
+            "brief.pdf": b"%PDF-1.7",
+            "brief.html": b"<p>",
+            "handout.pdf": b"%PDF-1.7",
+            "handout.html": b"<p>",
+        },
+    )
+
+    def brief_job() -> tuple[str, str]:
+        stale, _ = plan(
+            [folder], project / "templates", ["general"], Manifest(project / "build"), True
+        )
+        job = next(job for job in stale if job.kind == "brief")
+        assert all(not j.layout_inputs and not j.last_fit for j in stale if j.kind != "brief")
+        return job.layout_inputs, job.last_fit
+
+    layout, last = brief_job()
+    assert layout and json.loads(last) == memo
+    yaml = folder / "briefing.yaml"
+    yaml.write_text(yaml.read_text("utf-8") + "\n# an edit\n", "utf-8")
+    assert brief_job()[0] == layout
+    (folder / "map.svg").write_text("<svg/>", "utf-8")
+    assert brief_job()[0] != layout
+    css = project / "templates" / "audiences" / "general" / "style.css"
+    layout = brief_job()[0]
+    css.write_text(".summary { letter-spacing: 0.01em; }\n", "utf-8")
+    assert brief_job()[0] != layout
 
 
 def test_summary_shows_up_to_date_outputs_without_their_old_time() -> None:

@@ -147,6 +147,8 @@ def test_plain_text_is_text_not_escaped_html(text: str) -> None:
         ("the <Kyiv> office[^1]\n\n[^1]: A note.", "the <Kyiv> office"),
         ("**<Reuters>** reported", "<Reuters> reported"),
         ("a <b>bold</b> claim <!-- editor's aside -->", "a bold claim"),
+        ("if a<b and c>d holds", "if a<b and c>d holds"),
+        ("x<i y> and <b>z</b>", "x<i y> and z"),
     ],
 )
 def test_text_that_only_looks_like_a_tag_is_printed(text: str, printed: str) -> None:

@@ -4,7 +4,9 @@ hyphen ladders broken, read back from the PDFs the way `briefgen preflight` read
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pypdfium2 as pdfium
 import pytest
@@ -13,12 +15,13 @@ from briefgen.audience import load_audience
 from briefgen.fonts import font_face_css
 from briefgen.page_boxes import fragments_of, page_views, root_element
 from briefgen.pagination import (
+    MAX_LAYOUTS,
     TIGHTER,
     Setting,
     Tightening,
+    correct_brief,
     paginate_handout,
     structural_selector,
-    unhyphenate_brief,
 )
 from briefgen.preflight import (
     MAX_HYPHEN_RUN,
@@ -203,10 +206,10 @@ def test_a_brief_keeps_its_ladder_fix_only_if_it_still_prints_whole() -> None:
     def again(css: str) -> LaidOut:
         return lay_out(html, TEMPLATES, [TEMPLATES], extra_css=css)
 
-    kept, steps = unhyphenate_brief(first, again, lambda laid_out: True)
+    kept, steps = correct_brief(first, again, lambda laid_out: True)
     assert kept is not first and steps
     assert all(not line.hyphenated for line in page_views(kept.document)[0].lines)
-    refused, none = unhyphenate_brief(first, again, lambda laid_out: False)
+    refused, none = correct_brief(first, again, lambda laid_out: False)
     assert refused is first and none == []
 
 
@@ -229,3 +232,101 @@ def test_the_selector_picks_exactly_its_element() -> None:
 def test_each_tighter_step_is_a_smaller_setting(step: Tightening) -> None:
     assert step.type_scale <= 1.0
     assert "!important" in step.css  # beats an audience's own stylesheet
+
+
+def test_a_runt_in_a_title_is_mended_without_a_line_more(tmp_path: Path) -> None:
+    """A title whose last line is one long word, which no_runt could not glue to the
+    word before: set a little narrower, the word before comes down too."""
+    title = "Russian peacekeepers and the November ceasefire in Nagorno-Karabakh"
+    html = page_html(
+        f'<h1 class="title" style="width: 120mm; font-size: 22pt">{title}</h1><p>{PROSE}</p>'
+    )
+    shipped = shipped_font_names(TEMPLATES)
+    (tmp_path / "before.pdf").write_bytes(pdf_bytes(lay_out(html, TEMPLATES, [TEMPLATES]), html))
+    assert preflight(tmp_path / "before.pdf", shipped).runts == 1
+    paginated = paginate_handout(lambda css: lay_out(html, TEMPLATES, [TEMPLATES], extra_css=css))
+    title_lines = [
+        line
+        for line in written(paginated.laid_out, html, tmp_path / "after.pdf")[0].lines
+        if line.size > 20
+    ]
+    assert preflight(tmp_path / "after.pdf", shipped).runts == 0
+    assert len(title_lines) == 3  # as many lines as before
+    assert "no runt" in paginated.describe()
+
+
+def test_a_title_too_narrow_to_mend_is_left_as_it_was() -> None:
+    """Narrower than its longest word, a title would break the word: that is given up."""
+    title = "Russian peacekeepers and the November ceasefire in Nagorno-Karabakh"
+    html = page_html(f'<h1 class="title" style="width: 60mm; font-size: 22pt">{title}</h1>')
+    first = lay_out(html, TEMPLATES, [TEMPLATES])
+    paginated = paginate_handout(lambda css: lay_out(html, TEMPLATES, [TEMPLATES], extra_css=css))
+
+    def lines(laid_out: LaidOut) -> list[str]:
+        return [line.text for line in page_views(laid_out.document)[0].lines]
+
+    assert lines(paginated.laid_out) == lines(first)
+    assert paginated.layouts <= MAX_LAYOUTS
+    assert "no runt" not in paginated.describe()
+
+
+def test_the_build_runs_the_pass_on_both_documents(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make_document` hands its layouts to the pass: the handout's, and the fitted brief's."""
+    from briefgen import build, pagination
+    from briefgen.paths import audience_names
+
+    seen: list[str] = []
+
+    def handout_pass(lay_out_css: Callable[[str], Any]) -> pagination.Paginated:
+        seen.append("handout")
+        return pagination.paginate_handout(lay_out_css)
+
+    def brief_pass(laid_out: Any, *args: Any) -> tuple[Any, list[str]]:
+        seen.append("brief")
+        return pagination.correct_brief(laid_out, *args)
+
+    monkeypatch.setattr(build, "paginate_handout", handout_pass)
+    monkeypatch.setattr(build, "correct_brief", brief_pass)
+    options = build.BuildOptions(out=tmp_path, templates=TEMPLATES)
+    audience = load_audience(TEMPLATES, "general")
+    build.build_briefing(SEED, audience, options, audience_names(TEMPLATES))
+    assert sorted(seen) == ["brief", "handout"]
+
+
+WIDER_THAN_THE_LINE = (
+    "Die Rechtsschutzversicherungsgesellschaften Donaudampfschifffahrtsgesellschaftskapitän "
+    "Grundstücksverkehrsgenehmigungszuständigkeitsübertragungsverordnung gilt."
+)
+
+
+def words_as_printed(pages: list[Page]) -> list[str]:
+    """The words of the page's lines, a word hyphenated at a line's end joined again."""
+    text = ""
+    for line in pages[0].body_lines:
+        ends = line.text.rstrip()
+        hyphenated = ends.endswith(("\u2010", "-")) and ends[-2:-1].isalpha()
+        text += ends[:-1] if hyphenated else ends + " "
+    return text.split()
+
+
+def test_a_ladder_of_words_wider_than_the_line_keeps_its_hyphens(tmp_path: Path) -> None:
+    """Set without hyphens, a word wider than its line breaks anywhere and with no hyphen
+    ("Rechtsschutzversicheru / ngsgesellschaften"): worse than the ladder, so kept."""
+    html = page_html(f'<p style="width: 40mm">{WIDER_THAN_THE_LINE}</p>').replace(
+        '<html lang="en">', '<html lang="de">'
+    )
+    first = lay_out(html, TEMPLATES, [TEMPLATES])
+    assert hyphenation(written(first, html, tmp_path / "a.pdf"))[0][1] > MAX_HYPHEN_RUN
+    paginated = paginate_handout(lambda css: lay_out(html, TEMPLATES, [TEMPLATES], extra_css=css))
+    printed = written(paginated.laid_out, html, tmp_path / "b.pdf")
+    assert words_as_printed(printed) == WIDER_THAN_THE_LINE.split()
+    assert paginated.layouts <= MAX_LAYOUTS
+    assert "hyphenation off" not in paginated.describe()
+
+    def again(css: str) -> LaidOut:
+        return lay_out(html, TEMPLATES, [TEMPLATES], extra_css=css)
+
+    kept, steps = correct_brief(first, again, lambda laid_out: True)
+    assert kept is first and steps == []
