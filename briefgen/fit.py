@@ -65,6 +65,11 @@ CHECK_MARGIN = 0.035
 seen) to overflow by less than this share of the page: then that one is laid out too. The
 model errs by up to about 5% at the smallest sizes; 2% let the generated corpus pick later
 rungs than the oracle."""
+MAX_GUIDED_LAYOUTS = 6
+"""Layouts the model may guide the search through. Past them the model is far off (a
+timeline that changes its layout as events drop, say) and each further layout only rules
+out the rungs at least as large as its own: the ladder is halved instead (`Search.bisect`),
+so a brief with hundreds of droppable items costs tens of layouts, not thousands."""
 
 
 # --- items and their ids ------------------------------------------------------------------
@@ -872,6 +877,7 @@ class Search:
 
     def run(self, start: int | None = None) -> int | None:
         """The index of the first rung that fits, or None when none does."""
+        laid_out_before = len(self.tried)
         if start is None:
             start = next(
                 (i for i, h in enumerate(self.predicted) if h <= self.available + FIT_TOLERANCE),
@@ -879,6 +885,8 @@ class Search:
             )
         candidate: int | None = start
         while candidate is not None:
+            if len(self.tried) - laid_out_before >= MAX_GUIDED_LAYOUTS:
+                return self.bisect()
             if not self.lay_out(candidate).fits:
                 candidate = self.next_candidate(candidate)
                 continue
@@ -888,6 +896,41 @@ class Search:
             if self.lay_out(doubtful[0]).fits:
                 candidate = doubtful[0]
         return None
+
+    def bisect(self) -> int | None:
+        """The first rung that fits, found by halving with real layouts: the first drop
+        set whose smallest rung fits, then that set's first rung that fits. A set's rungs
+        get smaller in ladder order, and each set's smallest rung is smaller than the
+        one before (it drops one item more), so this is the linear ladder's answer."""
+        ends = [
+            index
+            for index, rung in enumerate(self.ladder)
+            if index + 1 == len(self.ladder) or self.ladder[index + 1].dropped != rung.dropped
+        ]
+        group = self._first_fitting(ends)
+        if group is None:
+            return None
+        members = list(range(ends[group - 1] + 1 if group else 0, ends[group] + 1))
+        first = self._first_fitting(members)
+        return None if first is None else members[first]
+
+    def _first_fitting(self, indices: list[int]) -> int | None:
+        """Where in `indices` (rungs, each smaller than the one before) the first that
+        fits is; None when the last does not."""
+
+        def fits(index: int) -> bool:
+            return not self.ruled_out(index) and self.lay_out(index).fits
+
+        if not fits(indices[-1]):
+            return None
+        low, high = 0, len(indices) - 1
+        while low < high:
+            middle = (low + high) // 2
+            if fits(indices[middle]):
+                high = middle
+            else:
+                low = middle + 1
+        return high
 
 
 def linear_fit(

@@ -11,6 +11,7 @@ import copy
 import ctypes
 import itertools
 import json
+import math
 import re
 import shutil
 from collections import Counter
@@ -34,6 +35,7 @@ from briefgen.fit import (
     DoesNotFit,
     FitMemo,
     FittedBrief,
+    Fitter,
     ItemId,
     ItemKind,
     Measure,
@@ -523,3 +525,37 @@ def manifest_fit(out: Path, audience: str) -> dict[str, Any]:
     manifest = json.loads((out / "edited" / audience / MANIFEST_NAME).read_text("utf-8"))
     fit: dict[str, Any] = manifest["documents"]["brief"]["fit"]
     return fit
+
+
+def test_a_model_far_off_costs_a_bounded_number_of_layouts() -> None:
+    """Twenty low-priority timeline events on a brief that prints its timeline: the model
+    predicts nothing fits, and the search walked the ladder a rung at a time (35 layouts
+    here, thousands with a few hundred items, and the memory of each). The answer is
+    still the linear ladder's: the rung before it and the last rung of the drop set
+    before it overflow."""
+    seed, _ = load_briefing(SEED)
+    data: dict[str, Any] = seed.model_dump(by_alias=True, exclude_none=True)
+    data["timeline"] = data.get("timeline", []) + [
+        {"when": str(1900 + i), "event": f"Event {i} happened.", "priority": "low"}
+        for i in range(20)
+    ]
+    briefing = Briefing.model_validate(data)
+    audience = load_audience(TEMPLATES, "students")
+    renderer = TemplateRenderer(audience)
+
+    def render(rung: Rung) -> str:
+        return renderer.render("brief", briefing, rung)
+
+    def lay_out_seed(html: str) -> LaidOut:
+        return lay_out(html, SEED, [TEMPLATES, SEED])
+
+    fitted = fit_brief(briefing, audience, render, lay_out_seed)
+    checker = Fitter(briefing, audience, render, lay_out_seed)
+    ladder = build_ladder(checker.measure(), checker.plan)
+    assert ladder[fitted.index] == fitted.rung
+    bound = 2 * math.ceil(math.log2(len(ladder))) + 8  # a few guided, then halving
+    assert fitted.layouts <= bound < fitted.index
+    before = ladder[fitted.index - 1]
+    assert not checker.attempt(before).fits
+    previous_set = max(i for i, rung in enumerate(ladder) if rung.dropped < fitted.rung.dropped)
+    assert not checker.attempt(ladder[previous_set]).fits
