@@ -24,8 +24,10 @@ and wall time are reported as min and median. Medians are what the targets judge
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import datetime as dt
+import io
 import json
 import os
 import pstats
@@ -38,6 +40,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "content" / "russian-peacekeepers-azerbaijan"
@@ -175,37 +178,57 @@ def efficiency_and_throughput(work: Path, runs: int) -> list[bool]:
     return results
 
 
-def layouts_per_brief() -> None:
-    from briefgen.audience import load_audience
-    from briefgen.fit import Rung, fit_brief
-    from briefgen.paths import audience_names, find_briefings
-    from briefgen.render_html import TemplateRenderer
-    from briefgen.schema import Briefing
-    from briefgen.typeset import LaidOut, lay_out
-    from briefgen.validate import load_briefing
+def layouts_per_brief(work: Path) -> None:
+    """Every layout a real `--jobs 1` build makes for each document: the fit's and the
+    proofreading pass's (pagination.py) included; cold (a new output folder), then warm
+    (again with --force, the fit starting from the rung the manifest remembers)."""
+    from collections import Counter
 
-    print("== layouts per brief (the measuring layout included)")
-    names = audience_names(TEMPLATES)
-    for folder in find_briefings([], ROOT / "content"):
-        briefing, _ = load_briefing(folder, names)
-        counts = []
-        for name in names:
-            audience = load_audience(TEMPLATES, name)
-            renderer = TemplateRenderer(audience)
+    from briefgen import build
+    from briefgen.cli import cli
 
-            def render(rung: Rung, r: TemplateRenderer = renderer, b: Briefing = briefing) -> str:
-                return r.render("brief", b, rung)
+    counts: Counter[tuple[str, str, str]] = Counter()
+    current: list[tuple[str, str, str]] = []
+    originals = {name: vars(build)[name] for name in ("lay_out", "make_document")}
+    lay_out, make_document = originals["lay_out"], originals["make_document"]
 
-            def lay_out_here(html: str, f: Path = folder) -> LaidOut:
-                return lay_out(html, f, [TEMPLATES, f])
+    def counting_lay_out(*args: Any, **kwargs: Any) -> Any:
+        counts[current[-1]] += 1
+        return lay_out(*args, **kwargs)
 
-            try:
-                fitted = fit_brief(briefing, audience, render, lay_out_here)
-                counts.append(fitted.layouts)
-            except Exception as exc:  # a refused brief: counted as such
-                print(f"  {folder.name}/{name}: refused ({type(exc).__name__})")
-        if counts:
-            print(f"  {folder.name:<34} {counts} median {statistics.median(counts):g}")
+    def tracking(inputs: Any, kind: Any, *args: Any, **kwargs: Any) -> Any:
+        current.append((inputs.folder.name, inputs.audience.name, kind))
+        return make_document(inputs, kind, *args, **kwargs)
+
+    for name, patch in (("lay_out", counting_lay_out), ("make_document", tracking)):
+        setattr(build, name, patch)
+    print("== layouts per document of a --jobs 1 build, cold then warm (median)")
+    try:
+        for folder in sorted(p for p in (ROOT / "content").iterdir() if p.is_dir()):
+            line = []
+            for run_name in ("cold", "warm"):
+                counts.clear()
+                cli.main(
+                    [
+                        "build",
+                        str(folder),
+                        "--force",
+                        "--jobs",
+                        "1",
+                        "--out",
+                        str(work / "layouts"),
+                    ],
+                    standalone_mode=False,
+                )
+                for kind in ("brief", "handout"):
+                    per = [n for (_, _, k), n in sorted(counts.items()) if k == kind]
+                    line.append(f"{run_name} {kind} {per} median {statistics.median(per):g}")
+            print(f"  {folder.name}")
+            for text in line:
+                print(f"    {text}")
+    finally:
+        for name, original in originals.items():
+            setattr(build, name, original)
 
 
 def copies(work: Path, count: int) -> Path:
@@ -298,7 +321,7 @@ def main() -> None:
         if "efficiency" in parts:
             results += efficiency_and_throughput(work, args.runs)
         if "layouts" in parts:
-            layouts_per_brief()
+            layouts_per_brief(work)
         if "rss" in parts:
             peak_rss(work, [int(n) for n in args.batches.split(",") if n])
         if "noop" in parts:
