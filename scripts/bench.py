@@ -208,18 +208,10 @@ def layouts_per_brief(work: Path) -> None:
             line = []
             for run_name in ("cold", "warm"):
                 counts.clear()
-                cli.main(
-                    [
-                        "build",
-                        str(folder),
-                        "--force",
-                        "--jobs",
-                        "1",
-                        "--out",
-                        str(work / "layouts"),
-                    ],
-                    standalone_mode=False,
-                )
+                command = ["build", str(folder), "--force", "--jobs", "1"]
+                quiet = io.StringIO()
+                with contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
+                    cli.main([*command, "--out", str(work / "layouts")], standalone_mode=False)
                 for kind in ("brief", "handout"):
                     per = [n for (_, _, k), n in sorted(counts.items()) if k == kind]
                     line.append(f"{run_name} {kind} {per} median {statistics.median(per):g}")
