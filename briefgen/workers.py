@@ -8,6 +8,7 @@ into it, and each answer is a small picklable value.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import gc
 import multiprocessing
@@ -108,10 +109,8 @@ def release_free_memory() -> None:
     freed layouts stop counting in the process's memory; elsewhere, nothing."""
     if not sys.platform.startswith("linux"):
         return
-    try:
+    with contextlib.suppress(OSError, AttributeError):  # not glibc
         ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc
-        pass
 
 
 def die_with_parent(parent: int) -> None:
