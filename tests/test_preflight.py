@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from briefgen.cli import cli
+from briefgen.documents import DocumentKind
 from briefgen.preflight import (
     Report,
     contrast_ratio,
@@ -257,7 +258,7 @@ def test_a_shipped_font_slanted_or_emboldened_by_pango_is_still_shipped() -> Non
 
 
 @pytest.mark.parametrize("kind", ["brief", "handout"])
-def test_a_code_span_prints_in_a_shipped_font(tmp_path: Path, kind: str) -> None:
+def test_a_code_span_prints_in_a_shipped_font(tmp_path: Path, kind: DocumentKind) -> None:
     """`<z>` in backticks is a `code` element: set in the user agent's monospace, a font
     of the machine, every such document failed preflight."""
     from briefgen.audience import load_audience
