@@ -77,8 +77,11 @@ class Interrupted(click.ClickException):
 
 def display_path(path: Path) -> str:
     """The path relative to the working directory when it is inside it, else absolute."""
+    cwd = Path.cwd()  # already free of symbolic links
+    if path.is_absolute() and ".." not in path.parts and path.is_relative_to(cwd):
+        return str(path.relative_to(cwd))  # without resolving: a summary has 1,000s
     try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+        return str(path.resolve().relative_to(cwd.resolve()))
     except ValueError:
         return str(path)
 

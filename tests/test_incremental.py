@@ -218,3 +218,18 @@ def test_a_no_op_build_reads_no_unchanged_file_and_does_not_import_weasyprint(
     assert "0 built, 8 up to date" in result.stdout
     # pretend_built planned once already, hashing every input; nothing changed since.
     assert result.stdout.split("READ ", 1)[1].split()[0] == "0", result.stdout
+
+
+def test_a_summary_path_inside_the_working_folder_is_shown_without_resolving(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from briefgen.errors import display_path
+
+    monkeypatch.chdir(tmp_path)
+    inside = Path.cwd() / "build" / "x" / "brief.pdf"
+
+    def no_resolve(self: Path, strict: bool = False) -> Path:
+        raise AssertionError("resolved")  # a no-op summary lists 1,000s of paths
+
+    monkeypatch.setattr(Path, "resolve", no_resolve)
+    assert display_path(inside) == str(Path("build", "x", "brief.pdf"))
