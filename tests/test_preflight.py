@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from briefgen.cli import cli
+from briefgen.documents import DocumentKind
 from briefgen.preflight import (
     Report,
     contrast_ratio,
@@ -254,3 +255,29 @@ def test_a_shipped_font_slanted_or_emboldened_by_pango_is_still_shipped() -> Non
     assert _is_shipped(_normalise_font("ABCDEF+Noto-Sans-Math-Bold"), SHIPPED)
     assert _is_shipped(_normalise_font("Noto-Serif-Armenian-Italic"), SHIPPED)
     assert not _is_shipped(_normalise_font("XKQQSR+DejaVu-Sans-Bold"), SHIPPED)
+
+
+@pytest.mark.parametrize("kind", ["brief", "handout"])
+def test_a_code_span_prints_in_a_shipped_font(tmp_path: Path, kind: DocumentKind) -> None:
+    """`<z>` in backticks is a `code` element: set in the user agent's monospace, a font
+    of the machine, every such document failed preflight."""
+    from briefgen.audience import load_audience
+    from briefgen.render_html import TemplateRenderer
+    from briefgen.schema import Briefing
+    from briefgen.typeset import lay_out, pdf_bytes
+    from briefgen.validate import load_briefing
+    from tests.conftest import SEED
+
+    machine_fonts = subprocess.run(["fc-list"], capture_output=True, text=True).stdout
+    if not machine_fonts.strip():
+        pytest.skip("this machine has no fonts of its own to fall back on")
+    seed, _ = load_briefing(SEED)
+    data = seed.model_dump(by_alias=True, exclude_none=True)
+    data["summary"] = "The parties wrote `<z>` and `a<b` in the text. " + data["summary"]
+    briefing = Briefing.model_validate(data)
+    html = TemplateRenderer(load_audience(TEMPLATES, "general")).render(kind, briefing)
+    assert "<code>" in html
+    path = tmp_path / f"{kind}.pdf"
+    path.write_bytes(pdf_bytes(lay_out(html, SEED, [TEMPLATES, SEED]), html))
+    report = preflight(path, SHIPPED)
+    assert "fonts" not in checks(report), report.fonts_not_shipped
