@@ -6,6 +6,7 @@ exits with their code; nothing in briefgen catches and re-prints them by hand.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
@@ -81,9 +82,16 @@ def display_path(path: Path) -> str:
     if path.is_absolute() and ".." not in path.parts and path.is_relative_to(cwd):
         return str(path.relative_to(cwd))  # without resolving: a summary has 1,000s
     try:
-        return str(path.resolve().relative_to(cwd.resolve()))
+        folder = _resolved(str(path.parent.absolute()))
+        return str((folder / path.name).relative_to(_resolved(str(cwd))))
     except ValueError:
         return str(path)
+
+
+@lru_cache(maxsize=4096)
+def _resolved(folder: str) -> Path:
+    """A folder without symbolic links; a summary names each output folder twice."""
+    return Path(folder).resolve()
 
 
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
