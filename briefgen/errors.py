@@ -6,6 +6,7 @@ exits with their code; nothing in briefgen catches and re-prints them by hand.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
@@ -90,8 +91,12 @@ def display_path(path: Path) -> str:
 
 @lru_cache(maxsize=4096)
 def _resolved(folder: str) -> Path:
-    """A folder without symbolic links; a summary names each output folder twice."""
-    return Path(folder).resolve()
+    """A folder without symbolic links, each parent resolved once: a summary names
+    thousands of files in a few hundred folders under one output folder."""
+    path = Path(folder)
+    if path.parent == path or ".." in path.parts or os.path.islink(folder):
+        return path.resolve()
+    return _resolved(str(path.parent)) / path.name
 
 
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
