@@ -52,7 +52,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen[str]]]:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)  # works even where SIGINT is ignored (nohup)
         try:
-            process.wait(timeout=15)
+            process.wait(timeout=60)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
@@ -266,7 +266,7 @@ def test_stops_cleanly_on_ctrl_c_and_sigterm(
 ) -> None:
     _, project, process = server
     process.send_signal(stop_signal)
-    assert process.wait(timeout=15) == 0
+    assert process.wait(timeout=60) == 0
     assert "stopped" in (project / "watch.log").read_text()
 
 
