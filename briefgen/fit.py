@@ -139,7 +139,7 @@ class ItemId:
     @classmethod
     def parse(cls, text: str) -> ItemId | None:
         match = re.fullmatch(r"([a-z_]+)-(\d+)(?:-(\d+))?", text or "")
-        if not match or match[1] not in ItemKind._value2member_map_:
+        if not match or match[1] not in {kind.value for kind in ItemKind}:
             return None
         return cls(ItemKind(match[1]), int(match[2]), int(match[3]) if match[3] else -1)
 
