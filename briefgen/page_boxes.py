@@ -107,6 +107,9 @@ class Line:
     hyphenated: bool = False
     """It ends in a word broken with a hyphen (inserted by hyphenation, or the word's own)."""
     text: str = ""
+    available: float = 0.0
+    """The width the line could take: its block's content width (a line box of ragged
+    text is only as wide as its content)."""
 
 
 @dataclass
@@ -178,6 +181,8 @@ class _Context:
     clips: tuple[tuple[Rect, Any], ...]
     container: Rect
     generated: bool
+    measure: float
+    """The content width of the block that lines here are set in."""
 
 
 def _page_view(index: int, page_box: Any) -> PageView:
@@ -189,7 +194,9 @@ def _page_view(index: int, page_box: Any) -> PageView:
     )
     view = PageView(index, sheet, content, content_bottom=content.y)
     page_colour = _rgba(page_box.style["background_color"])
-    start = _Context(1.0, page_colour if page_colour[3] > 0.5 else WHITE, (), sheet, False)
+    start = _Context(
+        1.0, page_colour if page_colour[3] > 0.5 else WHITE, (), sheet, False, sheet.width
+    )
     for child in page_box.children:
         outside_flow = isinstance(child, boxes.MarginBox | boxes.FootnoteAreaBox)
         lines = len(view.lines)
@@ -257,6 +264,7 @@ def _walk(box: Any, outer: _Context, view: PageView, boxes: Any, parent: Any = N
         outer.clips,
         outer.container,
         generated,
+        outer.measure,
     )
     if isinstance(box, boxes.TextBox | boxes.ReplacedBox):
         is_text = isinstance(box, boxes.TextBox)
@@ -288,7 +296,9 @@ def _walk(box: Any, outer: _Context, view: PageView, boxes: Any, parent: Any = N
         clips = context.clips
         if style["overflow"] != "visible":
             clips = (*clips, (padding, box.element))
-        inner = _Context(context.opacity, context.background, clips, padding, generated)
+        inner = _Context(
+            context.opacity, context.background, clips, padding, generated, float(box.width)
+        )
     border = _border_rect(box)
     if isinstance(box, boxes.LineBox) and not generated:
         view.lines.append(
@@ -299,6 +309,7 @@ def _walk(box: Any, outer: _Context, view: PageView, boxes: Any, parent: Any = N
                 float(style["font_size"]),
                 _ends_hyphenated(box, boxes),
                 "".join(_texts(box, boxes)),
+                context.measure,
             )
         )
     # An empty box that draws nothing (a clearing ::after) is not content.

@@ -80,3 +80,20 @@ def test_ink_records_what_decides_visibility(view: tuple[PageView, Any]) -> None
     tagged = inks_of(page, by_id(root, "tag"))
     assert [i.text for i in tagged if i.generated] == ["GENERATED"]
     assert [i.text for i in tagged if not i.generated] == ["Own"]
+
+
+def test_a_ragged_line_knows_the_width_it_could_take() -> None:
+    """A line of ragged text is only as wide as its words; the fit needs the width it is
+    set in to tell how its text rewraps at another size."""
+    from weasyprint import HTML
+
+    html = (
+        "<style>@page { size: 120mm 60mm; margin: 10mm; } body { margin: 0; }"
+        "#set { width: 80mm; padding: 0 5mm; font: 10pt sans-serif; }</style>"
+        '<div id="set"><p>Short line.</p></div>'
+    )
+    page = page_views(HTML(string=html).render())[0]
+    (line,) = page.lines
+    assert line.available == pytest.approx(80 * PX_PER_MM)
+    assert line.rect.width == pytest.approx(line.used)
+    assert line.used < line.available / 2
