@@ -835,12 +835,15 @@ class Fitter:
         config = self.audience.config
         return measure(attempt.views, config.brief.band_columns, config.page_size, attempt.rung)
 
-    def ladder_key(self, layout_inputs: str) -> str:
-        """What the ladder is made from: the measuring page's HTML, the plan, and every
-        other input of the layout (stylesheets, fonts, images, briefgen itself), which
-        `layout_inputs` names. Equal keys make equal ladders and equal layouts."""
+    def ladder_key(self, layout_inputs: str, rung: Rung) -> str:
+        """What the ladder is made from: the brief's HTML at `rung` (every item it prints;
+        the memo names the items it dropped by their content), the plan, and every other
+        input of the layout (stylesheets, fonts, images, briefgen itself), which
+        `layout_inputs` names. Equal keys make equal ladders and equal layouts. The rung's
+        HTML, not the measuring page's: the rung is laid out anyway, so a rebuild with
+        nothing changed renders the brief once."""
         digest = hashlib.sha256(layout_inputs.encode())
-        digest.update(b"\0" + self.html(self.measuring_rung).encode())
+        digest.update(b"\0" + self.html(rung).encode())
         digest.update(b"\0" + repr(self.plan).encode())
         return digest.hexdigest()
 
@@ -866,18 +869,22 @@ def fit_brief(
     no rung fits or when the fitted page does not show all its text.
     """
     fitter = Fitter(briefing, audience, render, lay_out)
-    key = fitter.ladder_key(layout_inputs) if layout_inputs else ""
     remembered = last.rung(briefing, fitter.plan) if last is not None else None
     first = Rung(fitter.plan.body_size_pt, 1.0, fitter.plan.default_band)
     tried: dict[int, Attempt] = {}
-    same_ladder = last is not None and bool(key) and last.ladder_key == key
+    same_ladder = (
+        last is not None
+        and remembered is not None
+        and bool(layout_inputs)
+        and last.ladder_key == fitter.ladder_key(layout_inputs, remembered)
+    )
     if remembered is not None and (same_ladder or remembered == first):
         # The same ladder, or the first rung (first whatever the ladder): if it fits, it is
         # the answer, found without the measuring layout.
         again = fitter.attempt(remembered)
         if again.fits:
             index = last.index if last is not None and same_ladder else 0
-            return _finish(fitter, index, again, loaded, stylesheets, key)
+            return _finish(fitter, index, again, loaded, stylesheets, layout_inputs)
         if remembered == first:
             tried[0] = again
     measured = fitter.measure()
@@ -890,7 +897,7 @@ def fit_brief(
     found = search.run(start)
     if found is None:
         raise _does_not_fit(fitter, ladder[-1], loaded, briefing)
-    return _finish(fitter, found, search.tried[found], loaded, stylesheets, key)
+    return _finish(fitter, found, search.tried[found], loaded, stylesheets, layout_inputs)
 
 
 def taller_or_equal(a: Rung, b: Rung) -> bool:
@@ -1070,7 +1077,7 @@ def _finish(
     chosen: Attempt,
     loaded: LoadedYaml | None,
     stylesheets: list[Path] | None,
-    key: str = "",
+    layout_inputs: str = "",
     check: bool = True,
 ) -> FittedBrief:
     if check:
@@ -1079,7 +1086,10 @@ def _finish(
         if problems:
             raise not_printed_error(problems[0], fitter.audience, root, loaded, stylesheets)
     steps = describe(chosen.rung, fitter.plan, fitter.briefing)
-    memo = FitMemo.of(chosen.rung, index, key, fitter.layouts, fitter.briefing) if key else None
+    memo = None
+    if layout_inputs:
+        key = fitter.ladder_key(layout_inputs, chosen.rung)
+        memo = FitMemo.of(chosen.rung, index, key, fitter.layouts, fitter.briefing)
     return FittedBrief(
         chosen.rung, chosen.html, chosen.laid_out, steps, fitter.layouts, index, memo
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -103,7 +104,9 @@ def _markdown_without_notes(text: str, inline: bool) -> Markup:
 
 
 class _SharedBytecode(jinja2.BytecodeCache):
-    """Compiled templates kept in memory and shared by every audience's environment.
+    """Compiled templates kept in memory and shared by every audience's environment, and
+    on disk in Jinja's own per-user cache folder, so the next build does not compile them
+    again either.
 
     Base templates are the same files for all audiences, so they compile once per
     process; Jinja checks each file's checksum, so an edited template recompiles.
@@ -111,13 +114,37 @@ class _SharedBytecode(jinja2.BytecodeCache):
 
     def __init__(self) -> None:
         self.compiled: dict[str, bytes] = {}
+        self.disk: jinja2.FileSystemBytecodeCache | None = None
+        self.disk_tried = False
+
+    def _on_disk(self) -> jinja2.FileSystemBytecodeCache | None:
+        if not self.disk_tried:
+            self.disk_tried = True
+            # No private temp folder (not ours, or no room): memory alone will do.
+            with contextlib.suppress(OSError, RuntimeError):
+                self.disk = jinja2.FileSystemBytecodeCache()
+        return self.disk
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         if bucket.key in self.compiled:
             bucket.bytecode_from_string(self.compiled[bucket.key])
+            return
+        disk = self._on_disk()
+        if disk is None:
+            return
+        try:
+            disk.load_bytecode(bucket)
+        except Exception:  # a damaged cache file is compiled again, never trusted
+            bucket.reset()
+        if bucket.code is not None:
+            self.compiled[bucket.key] = bucket.bytecode_to_string()
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         self.compiled[bucket.key] = bucket.bytecode_to_string()
+        disk = self._on_disk()
+        if disk is not None:
+            with contextlib.suppress(OSError):
+                disk.dump_bytecode(bucket)
 
 
 _BYTECODE = _SharedBytecode()

@@ -12,12 +12,16 @@ from __future__ import annotations
 import base64
 import mimetypes
 import re
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 from briefgen.typeset import MAX_RESOURCE_BYTES
 
 WEB_STYLESHEET = "css/web.css"
+REMEMBERED_FILE_BYTES = 512 * 1024
+"""Files up to this size (the shipped fonts) are encoded once per process: at most
+`data_uri`'s 48 of them, some 32 MiB."""
 
 _LINK = re.compile(r'<link rel="stylesheet" href="([^"]+)">')
 _STYLE = re.compile(r"(<style>)(.*?)(</style>)", re.S)
@@ -36,9 +40,10 @@ def web_edition(html: str, base: Path, allowed_roots: list[Path], web_css: Path 
         path = local_file(urljoin(relative_to, url), roots)
         if path is None:
             return url
-        kind = _FONT_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0]
-        data = base64.b64encode(path.read_bytes()).decode("ascii")
-        return f"data:{kind or 'application/octet-stream'};base64,{data}"
+        stat = path.stat()
+        if stat.st_size > REMEMBERED_FILE_BYTES:
+            return data_uri.__wrapped__(path, stat.st_size, stat.st_mtime_ns)
+        return data_uri(path, stat.st_size, stat.st_mtime_ns)
 
     def css(text: str, relative_to: str) -> str:
         return _CSS_URL.sub(lambda m: f'url("{embed(m[2], relative_to)}")', text)
@@ -61,6 +66,15 @@ def web_edition(html: str, base: Path, allowed_roots: list[Path], web_css: Path 
         screen = f"<style>\n{rules}\n</style>\n"
     viewport = '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
     return page.replace("</head>", viewport + screen + "</head>", 1)
+
+
+@lru_cache(maxsize=48)
+def data_uri(path: Path, size: int, mtime_ns: int) -> str:
+    """The file as a `data:` URI, encoded once per process while it stays the same file
+    (every handout embeds the same fonts)."""
+    kind = _FONT_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0]
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f"data:{kind or 'application/octet-stream'};base64,{data}"
 
 
 def local_file(url: str, roots: list[Path]) -> Path | None:
