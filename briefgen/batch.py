@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from briefgen.build import Failed, JobOutcome, MadeDocument, Prepared, WorkOrder
     from briefgen.stamp import Stamps
 
+LONGEST_FIRST: tuple[DocumentKind, ...] = ("handout", "brief")
+"""The order a set's documents are handed to the workers in."""
+
 
 class Console:
     """Progress and errors on stderr; each distinct error is printed once."""
@@ -143,8 +146,9 @@ def build_jobs(
 ) -> list[DocumentResult]:
     from briefgen.build import BuildOptions, Done, WorkOrder, prepare
 
-    # A set's documents side by side, so each set is finished (and its memory freed) soon.
-    jobs = sorted(stale, key=lambda j: (j.folder, j.audience, DOCUMENT_KINDS.index(j.kind)))
+    # A set's documents side by side, so each set is finished (and its memory freed) soon;
+    # the handout, several pages, first, so the workers run out of work closer together.
+    jobs = sorted(stale, key=lambda j: (j.folder, j.audience, LONGEST_FIRST.index(j.kind)))
     prepared = prepare(
         settings.templates,
         list(dict.fromkeys(j.folder for j in jobs)),
