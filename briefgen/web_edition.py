@@ -23,10 +23,11 @@ REMEMBERED_FILE_BYTES = 512 * 1024
 """Files up to this size (the shipped fonts) are encoded once per process: at most
 `data_uri`'s 48 of them, some 32 MiB."""
 
-_LINK = re.compile(r'<link rel="stylesheet" href="([^"]+)">')
-_STYLE = re.compile(r"(<style>)(.*?)(</style>)", re.S)
+_EMBEDDED = re.compile(
+    r'<link rel="stylesheet" href="(?P<link>[^"]+)">|<style>(?P<style>.*?)</style>|<img\b[^>]*>',
+    re.S,
+)
 _CSS_URL = re.compile(r"""url\(\s*(["']?)([^"')]+)\1\s*\)""")
-_IMAGE = re.compile(r"<img\b[^>]*>")
 _SRC = re.compile(r'\ssrc="([^"]+)"')
 _FONT_TYPES = {".ttf": "font/ttf", ".otf": "font/otf", ".woff": "font/woff", ".woff2": "font/woff2"}
 
@@ -49,7 +50,7 @@ def web_edition(html: str, base: Path, allowed_roots: list[Path], web_css: Path 
         return _CSS_URL.sub(lambda m: f'url("{embed(m[2], relative_to)}")', text)
 
     def stylesheet(match: re.Match[str]) -> str:
-        path = local_file(urljoin(base_url, match[1]), roots)
+        path = local_file(urljoin(base_url, match["link"]), roots)
         if path is None:
             return ""
         return f"<style>\n{css(path.read_text(encoding='utf-8'), path.as_uri())}\n</style>"
@@ -57,9 +58,15 @@ def web_edition(html: str, base: Path, allowed_roots: list[Path], web_css: Path 
     def image(match: re.Match[str]) -> str:
         return _SRC.sub(lambda m: f' src="{embed(m[1], base_url)}"', match[0])
 
-    page = _LINK.sub(stylesheet, html)
-    page = _STYLE.sub(lambda m: m[1] + css(m[2], base_url) + m[3], page)
-    page = _IMAGE.sub(image, page)
+    def embedded(match: re.Match[str]) -> str:
+        if match["link"] is not None:
+            return stylesheet(match)
+        if match["style"] is not None:
+            return f"<style>{css(match['style'], base_url)}</style>"
+        return image(match)
+
+    # One pass over the HTML as rendered: once its fonts are in, it is megabytes long.
+    page = _EMBEDDED.sub(embedded, html)
     screen = ""
     if web_css is not None and web_css.is_file():
         rules = css(web_css.read_text(encoding="utf-8"), web_css.resolve().as_uri())
