@@ -9,14 +9,22 @@ have, and the glyph check (`briefgen/glyphs.py`) and the PDF agree on what print
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from briefgen.errors import BriefgenError
-from briefgen.paths import BASE_FOLDER
+from briefgen.output import write_atomically
+from briefgen.paths import BASE_FOLDER, user_cache_folder
 
 FONTS_FOLDER = "fonts"
+FONT_CACHE = "fonts"
+"""The user cache's folder for what was read from the shipped fonts."""
 FONT_SUFFIXES = {".ttf": "truetype", ".otf": "opentype"}
 ITALIC_BIT = 0x01
 """OS/2 fsSelection bit 0: the face is italic."""
@@ -49,7 +57,60 @@ def shipped_fonts(templates: Path) -> tuple[FontFile, ...]:
 
 @lru_cache(maxsize=8)
 def _read(folder: Path, signature: tuple[tuple[str, int, int], ...]) -> tuple[FontFile, ...]:
-    return tuple(read_font(folder / name) for name, _, _ in signature)
+    """The fonts, from the user's cache when these very files were read before."""
+    cache = user_cache_folder(FONT_CACHE)
+    key = hashlib.sha256(json.dumps([str(folder), signature]).encode()).hexdigest()[:32]
+    remembered = cache / f"{key}.json" if cache is not None else None
+    if remembered is not None:
+        fonts = _from_json(folder, remembered)
+        if fonts is not None:
+            return fonts
+    fonts = tuple(read_font(folder / name) for name, _, _ in signature)
+    if remembered is not None:
+        with contextlib.suppress(OSError):  # a cache: the build goes on without it
+            write_atomically(remembered, json.dumps([_to_json(f) for f in fonts]).encode())
+    return fonts
+
+
+def _to_json(font: FontFile) -> dict[str, Any]:
+    points = sorted(font.codepoints)
+    # Runs of consecutive code points: a font's few thousand make a few hundred ranges.
+    starts = [p for i, p in enumerate(points) if i == 0 or points[i - 1] != p - 1]
+    ends = [p for i, p in enumerate(points) if i + 1 == len(points) or points[i + 1] != p + 1]
+    return {
+        "file": font.path.name,
+        "family": font.family,
+        "weight": font.weight,
+        "italic": font.italic,
+        "ranges": list(zip(starts, ends, strict=True)),
+    }
+
+
+def _from_json(folder: Path, path: Path) -> tuple[FontFile, ...] | None:
+    """The cached fonts, or None if the file is missing or not what `_to_json` wrote."""
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        return tuple(
+            FontFile(
+                folder / str(entry["file"]),
+                str(entry["family"]),
+                int(entry["weight"]),
+                bool(entry["italic"]),
+                _code_points(entry["ranges"]),
+            )
+            for entry in data
+        )
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+
+
+def _code_points(ranges: list[list[int]]) -> frozenset[int]:
+    points: set[int] = set()
+    for start, end in ranges:
+        if not 0 <= int(start) <= int(end) <= sys.maxunicode:
+            raise ValueError("not a range of code points")
+        points.update(range(int(start), int(end) + 1))
+    return frozenset(points)
 
 
 def read_font(path: Path) -> FontFile:

@@ -5,6 +5,7 @@ Kept to the standard library so that planning a build (and a no-op build) stays 
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -23,6 +24,29 @@ NAME_PATTERN = r"[a-z0-9][a-z0-9_-]*"
 """An audience's name, also as an `only_for`/`hide_for` entry: lower-case, since it is
 typed in YAML lists, and safe in paths, URLs and CSS classes."""
 NAME_RULE = "lower-case letters, digits, - and _, starting with a letter or digit"
+
+
+CACHE_ENV = "BRIEFGEN_CACHE"
+"""Where briefgen keeps what it derived from files that rarely change (compiled templates,
+the shipped fonts' tables): this folder if set, else `$XDG_CACHE_HOME/briefgen`, else
+`~/.cache/briefgen`. Deleting it only costs the next build the time to make it again."""
+
+
+def user_cache_folder(part: str) -> Path | None:
+    """A folder of the user's cache for `part`, made private if new; None if it cannot
+    be made (a read-only home, say), and the build goes on without it."""
+    chosen = os.environ.get(CACHE_ENV)
+    if chosen:
+        root = Path(chosen)
+    else:
+        xdg = os.environ.get("XDG_CACHE_HOME")
+        root = (Path(xdg) if xdg else Path.home() / ".cache") / "briefgen"
+    folder = root / part
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except (OSError, RuntimeError):  # RuntimeError: no home folder to expand
+        return None
+    return folder if os.access(folder, os.W_OK) else None
 
 
 def is_name(text: str) -> bool:

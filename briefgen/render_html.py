@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import traceback
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +28,7 @@ from briefgen.markup import (
     printed_address,
     render_markdown,
 )
+from briefgen.paths import user_cache_folder
 from briefgen.qr import qr_codes, source_codes
 from briefgen.schema import Briefing
 from briefgen.timeline import STRIP_FONT_EM, timeline_layout
@@ -103,10 +103,14 @@ def _markdown_without_notes(text: str, inline: bool) -> Markup:
     return render_markdown(text, None, inline=inline)
 
 
+TEMPLATE_CACHE = "templates"
+"""The user cache's folder for compiled templates."""
+
+
 class _SharedBytecode(jinja2.BytecodeCache):
     """Compiled templates kept in memory and shared by every audience's environment, and
-    on disk in Jinja's own per-user cache folder, so the next build does not compile them
-    again either.
+    on disk in the user's cache (`paths.user_cache_folder`), so the next build does not
+    compile them again either.
 
     Base templates are the same files for all audiences, so they compile once per
     process; Jinja checks each file's checksum, so an edited template recompiles.
@@ -120,9 +124,9 @@ class _SharedBytecode(jinja2.BytecodeCache):
     def _on_disk(self) -> jinja2.FileSystemBytecodeCache | None:
         if not self.disk_tried:
             self.disk_tried = True
-            # No private temp folder (not ours, or no room): memory alone will do.
-            with contextlib.suppress(OSError, RuntimeError):
-                self.disk = jinja2.FileSystemBytecodeCache()
+            folder = user_cache_folder(TEMPLATE_CACHE)
+            if folder is not None:  # else memory alone will do
+                self.disk = jinja2.FileSystemBytecodeCache(str(folder))
         return self.disk
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
@@ -143,7 +147,7 @@ class _SharedBytecode(jinja2.BytecodeCache):
         self.compiled[bucket.key] = bucket.bytecode_to_string()
         disk = self._on_disk()
         if disk is not None:
-            with contextlib.suppress(OSError):
+            with suppress(OSError):
                 disk.dump_bytecode(bucket)
 
 

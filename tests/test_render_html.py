@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from briefgen.audience import load_audience
 from briefgen.fit import ItemId, ItemKind, Rung, make_plan, select
@@ -111,3 +114,38 @@ def test_each_template_file_is_compiled_once_per_audience() -> None:
     assert {name for name in compiled("press") if name.startswith("base/")} == {
         "base/brief.html.j2"
     }
+
+
+def test_compiled_templates_are_kept_for_the_next_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fresh process (a fresh in-memory cache) loads the templates compiled by the
+    last one from the user's cache; an edited template compiles again."""
+    import jinja2
+
+    from briefgen.render_html import _SharedBytecode
+
+    monkeypatch.setenv("BRIEFGEN_CACHE", str(tmp_path / "cache"))
+    (tmp_path / "page.j2").write_text("Hello {{ name }}")
+
+    def environment() -> jinja2.Environment:
+        return jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(tmp_path)), bytecode_cache=_SharedBytecode()
+        )
+
+    assert environment().get_template("page.j2").render(name="A") == "Hello A"
+    parsed: list[str] = []
+    original = jinja2.Environment._parse
+
+    def counting(
+        self: jinja2.Environment, source: str, name: str | None, filename: str | None
+    ) -> Any:
+        parsed.append(source)
+        return original(self, source, name, filename)
+
+    monkeypatch.setattr(jinja2.Environment, "_parse", counting)
+    assert environment().get_template("page.j2").render(name="B") == "Hello B"
+    assert parsed == []
+    (tmp_path / "page.j2").write_text("Bye {{ name }}")
+    assert environment().get_template("page.j2").render(name="C") == "Bye C"
+    assert parsed == ["Bye {{ name }}"]
