@@ -160,8 +160,10 @@ def page_views(document: Any) -> list[PageView]:
 def _rgba(colour: Any) -> RGBA:
     """A CSS colour (tinycss2) as sRGB components; `currentColor` etc. count as black."""
     try:
-        red, green, blue = colour.to("srgb").coordinates
-        return (float(red), float(green), float(blue), float(colour.alpha))
+        # Nearly every colour is sRGB already: converting makes a new colour each time.
+        srgb = colour if colour.space == "srgb" else colour.to("srgb")
+        red, green, blue = (float(c or 0.0) for c in srgb.coordinates)
+        return (red, green, blue, float(colour.alpha))
     except (AttributeError, TypeError, ValueError):
         return (0.0, 0.0, 0.0, 1.0)
 

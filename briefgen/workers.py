@@ -73,15 +73,16 @@ def run_in_pool(
     Stopping the iteration early (an error, Ctrl-C) terminates the workers.
     """
     workers = min(workers, len(indices))
-    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        for index in indices:
-            yield task(order, index)
-        return
-    # Frozen objects are never scanned by the collector, so the workers do not copy
-    # the parent's memory page by page when they collect.
+    # What exists now (the engine, fonts, templates, briefings) lives for the whole run:
+    # frozen, the collector no longer scans it each time a layout's garbage is collected,
+    # and forked workers do not copy the parent's memory page by page when they collect.
     gc.collect()
     gc.freeze()
     try:
+        if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+            for index in indices:
+                yield task(order, index)
+            return
         share = TASKS_PER_WORKER * workers
         for start in range(0, len(indices), share):
             release_free_memory()  # the fresh workers inherit this process's pages
