@@ -32,7 +32,27 @@ if TYPE_CHECKING:
     from briefgen.stamp import Stamps
 
 LONGEST_FIRST: tuple[DocumentKind, ...] = ("handout", "brief")
-"""The order a set's documents are handed to the workers in."""
+"""The order the documents of a window of sets are handed to the workers in."""
+SETS_PER_WINDOW = 8
+"""Sets whose documents are scheduled together: their results wait in memory until each
+set is complete, so the window is kept small."""
+
+
+def scheduled(jobs: list[Job]) -> list[Job]:
+    """The jobs in the order they go to the workers: sets in order, a window of sets at
+    a time, and in each window the longest documents (handouts) first, so the workers
+    run out of work at about the same time instead of one finishing a handout alone."""
+    sets = sorted({(job.folder, job.audience) for job in jobs})
+    window = {key: index // SETS_PER_WINDOW for index, key in enumerate(sets)}
+    return sorted(
+        jobs,
+        key=lambda j: (
+            window[j.folder, j.audience],
+            LONGEST_FIRST.index(j.kind),
+            j.folder,
+            j.audience,
+        ),
+    )
 
 
 class Console:
@@ -146,9 +166,7 @@ def build_jobs(
 ) -> list[DocumentResult]:
     from briefgen.build import BuildOptions, Done, WorkOrder, prepare
 
-    # A set's documents side by side, so each set is finished (and its memory freed) soon;
-    # the handout, several pages, first, so the workers run out of work closer together.
-    jobs = sorted(stale, key=lambda j: (j.folder, j.audience, LONGEST_FIRST.index(j.kind)))
+    jobs = scheduled(stale)
     prepared = prepare(
         settings.templates,
         list(dict.fromkeys(j.folder for j in jobs)),

@@ -339,3 +339,16 @@ def test_workers_exit_when_the_build_is_killed(project: Path) -> None:
         for pid in workers:
             if running(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_workers_get_a_window_of_handouts_before_its_briefs(tmp_path: Path) -> None:
+    """Longest first within a window of sets: the two workers finish together, and no
+    window's results wait in memory for a brief scheduled far later."""
+    from briefgen.batch import SETS_PER_WINDOW, scheduled
+    from briefgen.incremental import Job
+
+    folders = [tmp_path / f"b{i}" for i in range(SETS_PER_WINDOW + 1)]
+    jobs = [Job(f, "general", kind, "") for f in folders for kind in ("brief", "handout")]
+    order = [(job.folder.name, job.kind) for job in scheduled(jobs)]
+    first = [(f.name, "handout") for f in folders[:-1]] + [(f.name, "brief") for f in folders[:-1]]
+    assert order == [*first, (folders[-1].name, "handout"), (folders[-1].name, "brief")]
