@@ -283,7 +283,10 @@ def make_document(
         html = fitted.html
         # Ladders and runts corrected only if the brief still prints whole on its page.
         laid_out, corrected = correct_brief(
-            fitted.laid_out, lambda extra_css: lay_out_here(html, extra_css), prints_whole
+            fitted.laid_out,
+            lambda extra_css: lay_out_here(html, extra_css),
+            prints_whole,
+            fitted.views,
         )
         steps = ", ".join([*fitted.steps, *corrected])
     # The handout is also published as one self-contained web page (web_edition.py).

@@ -787,6 +787,8 @@ class FittedBrief:
     """The chosen rung's place on the ladder."""
     memo: FitMemo | None = None
     """What to remember for the next build (None when nothing identifies the inputs)."""
+    views: list[PageView] = field(default_factory=list)
+    """The chosen layout's page, as read for the fit's own checks."""
 
     def describe(self) -> str:
         return ", ".join(self.steps)
@@ -1091,7 +1093,7 @@ def _finish(
         key = fitter.ladder_key(layout_inputs, chosen.rung)
         memo = FitMemo.of(chosen.rung, index, key, fitter.layouts, fitter.briefing)
     return FittedBrief(
-        chosen.rung, chosen.html, chosen.laid_out, steps, fitter.layouts, index, memo
+        chosen.rung, chosen.html, chosen.laid_out, steps, fitter.layouts, index, memo, chosen.views
     )
 
 

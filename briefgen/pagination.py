@@ -184,8 +184,9 @@ class Proof:
         return sum(1 for fill in self.fills[1:-1] if fill < MIN_FILL)
 
 
-def read_proof(document: Any) -> Proof:
-    views = page_views(document)
+def read_proof(document: Any, views: list[PageView] | None = None) -> Proof:
+    """What the layout `document` shows; `views`, its pages if already read."""
+    views = views if views is not None else page_views(document)
     root = root_element(document)
     parents = {child: parent for parent in root.iter() for child in parent}
 
@@ -390,12 +391,15 @@ def better(tighter: Proof, before: Proof) -> bool:
 
 
 def correct_brief(
-    laid_out: Any, lay_out: Callable[[str], Any], prints_whole: Callable[[Any], bool]
+    laid_out: Any,
+    lay_out: Callable[[str], Any],
+    prints_whole: Callable[[Any], bool],
+    views: list[PageView] | None = None,
 ) -> tuple[Any, list[str]]:
-    """The fitted brief, laid out again with its ladders and runts corrected if it then
-    still `prints_whole` (one page, nothing cut); otherwise as it was. Returns the layout
-    and what was done."""
-    proof = read_proof(laid_out.document)
+    """The fitted brief (its page `views` if already read), laid out again with its
+    ladders and runts corrected if it then still `prints_whole` (one page, nothing cut);
+    otherwise as it was. Returns the layout and what was done."""
+    proof = read_proof(laid_out.document, views)
     setting = Setting().corrected(proof)
     if setting is None:
         return laid_out, []
