@@ -64,8 +64,9 @@ FIT_TOLERANCE = 0.5
 CHECK_MARGIN = 0.035
 """A fitting rung is final unless an earlier rung is predicted (corrected by the layouts
 seen) to overflow by less than this share of the page: then that one is laid out too. The
-model errs by up to about 5% at the smallest sizes; 2% let the generated corpus pick later
-rungs than the oracle."""
+model errs by under 2.1% of the page on 90% of rungs, by up to 8% where the layout changes
+shape (a chart moves, a list rebalances its columns); 2% let the generated corpus pick
+later rungs than the oracle with the model before this one."""
 NEARBY_MARGIN = 0.02
 """A rung that a fitted layout of the same items predicts to overflow by more than this
 share of the page is not laid out. Predicted from one to three steps away, the model
