@@ -44,7 +44,12 @@ def user_cache_folder(part: str) -> Path | None:
     folder = root / part
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        status = folder.stat()
     except (OSError, RuntimeError):  # RuntimeError: no home folder to expand
+        return None
+    # Compiled templates run as code: a folder someone else can write to is not used.
+    owner = getattr(os, "getuid", None)
+    if owner is not None and (status.st_uid != owner() or status.st_mode & 0o022):
         return None
     return folder if os.access(folder, os.W_OK) else None
 

@@ -149,3 +149,15 @@ def test_compiled_templates_are_kept_for_the_next_build(
     (tmp_path / "page.j2").write_text("Bye {{ name }}")
     assert environment().get_template("page.j2").render(name="C") == "Bye C"
     assert parsed == ["Bye {{ name }}"]
+
+
+def test_a_cache_folder_others_can_write_to_is_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from briefgen.paths import user_cache_folder
+
+    monkeypatch.setenv("BRIEFGEN_CACHE", str(tmp_path / "cache"))
+    folder = user_cache_folder("templates")
+    assert folder == tmp_path / "cache" / "templates"
+    folder.chmod(0o777)
+    assert user_cache_folder("templates") is None
