@@ -25,6 +25,11 @@ ResultT = TypeVar("ResultT")
 
 PR_SET_PDEATHSIG = 1
 """prctl(2) option: the signal this process receives when its parent dies (Linux)."""
+PR_SET_NAME = 15
+"""prctl(2) option: the process's name, as `ps`, `top` and /proc/<pid>/stat show it."""
+WORKER_NAME = "briefgen-worker"
+"""What a worker is called once it is set up (at most 15 bytes, the kernel's limit): in
+`top` beside the build, and the sign that it will die with its parent."""
 TASKS_PER_WORKER = 25
 """Documents a batch gives each worker before fresh ones, forked again from the warmed-up
 parent, take over. Collecting after each task frees Python's garbage, but the engine's
@@ -51,6 +56,7 @@ def _start(task: Callable[[OrderT, int], ResultT], order: OrderT, parent: int) -
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker.task = task  # type: ignore[assignment]
     _worker.order = order
+    name_this_process(WORKER_NAME)
 
 
 def _run(index: int) -> object:
@@ -131,6 +137,14 @@ def _ask_kernel_to_kill_us() -> bool:
     except (OSError, AttributeError):
         return False
     return int(prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)) == 0
+
+
+def name_this_process(name: str) -> None:
+    """Rename this process for `ps` and `top` (Linux); elsewhere, nothing."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).prctl(PR_SET_NAME, name.encode()[:15], 0, 0, 0)
 
 
 def _watch_parent(parent: int) -> None:

@@ -303,6 +303,14 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
+def process_name(pid: int) -> str:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    return stat.split("(", 1)[1].rsplit(")", 1)[0]
+
+
 def running(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -317,16 +325,25 @@ def test_workers_exit_when_the_build_is_killed(project: Path) -> None:
     """A CI time-out kills the build with SIGKILL; its workers must not run on.
 
     The workers are stopped first, so that none can finish its document, find the build
-    gone and exit on its own: only being told of its parent's death can end it.
+    gone and exit on its own: only being told of its parent's death can end it. They are
+    stopped once they carry their name, which they take when set up: one stopped between
+    its fork and its setup could not be told, and nothing in the build could end it.
     """
+    from briefgen.workers import WORKER_NAME
+
     for slug in ("one", "two", "three"):
         write_briefing(project, slug, f"Briefing {slug}")
     process = briefgen_process(project, "build", "-a", "general", "-j", "2")
     wait_for_line(process, "building ")
     deadline = time.monotonic() + 90
-    while len(workers := children_of(process.pid)) < 2:
+    while (
+        len(
+            workers := [pid for pid in children_of(process.pid) if process_name(pid) == WORKER_NAME]
+        )
+        < 2
+    ):
         assert time.monotonic() < deadline, "the workers never started"
-        time.sleep(0.05)
+        time.sleep(0.02)
     for pid in workers:
         os.kill(pid, signal.SIGSTOP)
     process.send_signal(signal.SIGKILL)
