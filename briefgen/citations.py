@@ -234,11 +234,108 @@ _QUOTED_RUN = re.compile(r"(?<!\S)\S*[‘“«][^’”»]+[’”»]\S*")
 """Whitespace-delimited words holding a quoted span, such as `(‘Caşcaval de Săveni’`."""
 
 
+_NAME_PARTICLES = re.compile(
+    r"(?<!\S)(?:(?:al|bin|da|das|de|degli|del|della|den|der|des|di|dos|du|ibn|la|le|"
+    r"ten|ter|van|von|zu)(?:\s+|$))+"
+)
+"""Lowercase particles of a family name (`de Waal`, `van der Berg`), when a capital
+follows: title case would print `De Waal`."""
+
+
+def _nocase(text: str) -> str:
+    return f'<span class="nocase">{text}</span>'
+
+
 def _keep_case(title: str) -> str:
-    """A name quoted in a title keeps its case (`‘Caşcaval de Săveni’`, not `De`) when a
-    style title-cases the rest. The protected run ends at whitespace on both sides:
-    citeproc-py joins the words of each piece with spaces."""
-    return _QUOTED_RUN.sub(lambda match: f'<span class="nocase">{match[0]}</span>', title)
+    """A name quoted in a title (`‘Caşcaval de Săveni’`, not `De`) or a family name's
+    particle (`Frans de Waal`) keeps its case when a style title-cases the rest. The
+    protected run ends at whitespace on both sides: citeproc-py joins the words of each
+    piece with spaces."""
+
+    def particles(match: re.Match[str]) -> str:
+        if not title[match.end() : match.end() + 1].isupper():
+            return match[0]
+        words = match[0].rstrip()
+        return _nocase(words) + match[0][len(words) :]
+
+    return _NAME_PARTICLES.sub(particles, _QUOTED_RUN.sub(lambda m: _nocase(m[0]), title))
+
+
+_QUOTED_SPAN = re.compile(r"“([^“”]+)”|‘(?=\S)([^‘]+?)’(?!\w)")
+"""A span a title quotes, in the curly quotes `smart_quotes` sets (not an apostrophe)."""
+OPEN_MARK, CLOSE_MARK = "\ue000", "\ue001"
+"""A title's own quotes while the style formats it: which quotes they become depends on
+whether the style quotes the title (private-use characters, never printed)."""
+
+
+def _mark_quotes(title: str) -> str:
+    return _QUOTED_SPAN.sub(lambda m: f"{OPEN_MARK}{m[1] or m[2]}{CLOSE_MARK}", title)
+
+
+@dataclass(frozen=True)
+class Quotes:
+    """The locale's quotation marks: outer, and inner for quotes within quotes."""
+
+    open: str
+    close: str
+    inner_open: str
+    inner_close: str
+
+
+@cache  # one per style object, which `_style` keeps for the process
+def style_quotes(style: CitationStylesStyle) -> Quotes:
+    def term(name: str, default: str) -> str:
+        try:
+            found = style.root.get_term(name)
+        except (IndexError, AttributeError):
+            return default
+        return str(found.text) if found is not None and found.text else default
+
+    return Quotes(
+        term("open-quote", "“"),
+        term("close-quote", "”"),
+        term("open-inner-quote", "‘"),
+        term("close-inner-quote", "’"),
+    )
+
+
+def settle_quotes(formatted: str, quotes: Quotes) -> str:
+    """A title's own quotes (`_mark_quotes`) as the locale's inner quotes where the style
+    has put the title in quotes, else as its outer ones: ‘“Slow Boring” and …’ in
+    British English, “‘Slow Boring’ and …” in American English.
+
+    Depth counts the style's quotes; a closing quote followed by a letter is an
+    apostrophe (`Waal’s`), which in British English is the same character."""
+    if OPEN_MARK not in formatted:
+        return formatted
+    printed: list[str] = []
+    depth = 0
+    inner: list[bool] = []
+    at = 0
+    while at < len(formatted):
+        rest = formatted[at:]
+        char = formatted[at]
+        if char == OPEN_MARK:
+            inner.append(depth > 0)
+            printed.append(quotes.inner_open if inner[-1] else quotes.open)
+        elif char == CLOSE_MARK:
+            printed.append(quotes.inner_close if inner and inner.pop() else quotes.close)
+        elif rest.startswith(quotes.open):
+            depth += 1
+            printed.append(quotes.open)
+            at += len(quotes.open)
+            continue
+        elif rest.startswith(quotes.close) and depth > 0:
+            after = formatted[at + len(quotes.close) : at + len(quotes.close) + 1]
+            if not after.isalpha():
+                depth -= 1
+            printed.append(quotes.close)
+            at += len(quotes.close)
+            continue
+        else:
+            printed.append(char)
+        at += 1
+    return "".join(printed)
 
 
 def csl_item(key: str, work: Citation, language: str | None = None) -> dict[str, Any]:
@@ -247,11 +344,16 @@ def csl_item(key: str, work: Citation, language: str | None = None) -> dict[str,
     def text(value: str) -> str:
         return html.escape(smart_quotes(value), quote=False)
 
-    item: dict[str, Any] = {"id": key, "type": work.type, "title": _keep_case(text(work.title))}
+    item: dict[str, Any] = {
+        "id": key,
+        "type": work.type,
+        "title": _mark_quotes(_keep_case(text(work.title))),
+    }
+    if work.short_title:
+        item["title-short"] = _mark_quotes(text(work.short_title))
     if work.authors:
         item["author"] = [csl_name(a) for a in work.authors]
     optional = {
-        "title-short": work.short_title,
         "container-title": work.container,
         "publisher": work.publisher,
         "URL": work.url,
@@ -394,7 +496,8 @@ class Citations:
         bibliography.register(citation)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return str(bibliography.cite(citation, lambda item: None))
+            formatted = str(bibliography.cite(citation, lambda item: None))
+        return settle_quotes(formatted, style_quotes(self.style))
 
     def note(self, ref: SourceRef) -> Markup:
         """An endnote: the style's citation of the source, where in it, the words quoted."""
@@ -454,7 +557,8 @@ class Citations:
             first_note = self._cite(fresh, key, None)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                entries = [str(e) for e in fresh.bibliography()]
+                quotes = style_quotes(self.style)
+                entries = [settle_quotes(str(e), quotes) for e in fresh.bibliography()]
             # citeproc-py drops some anonymous works from the bibliography; the style's
             # first citation names the same details.
             formatted = entries[0] if entries else first_note

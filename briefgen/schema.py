@@ -245,7 +245,9 @@ SourceType = Literal[
     "treaty",
     "dataset",
 ]
-"""CSL item types: they decide how the citation style formats the entry."""
+"""CSL item types: they decide how the citation style formats the entry. In CSL,
+`article` is a preprint or working paper; an article that is published is
+`article-journal`, `article-magazine` or `article-newspaper`."""
 
 
 class Citation(Strict):
@@ -259,7 +261,10 @@ class Citation(Strict):
         default_factory=list, max_length=50, description="Empty: no author is named."
     )
     type: SourceType = Field(
-        "webpage", description="What kind of work it is (a CSL type); decides its format."
+        "webpage",
+        description="What kind of work it is (a CSL type); decides its format. `article` "
+        "is a preprint or working paper: a published article is `article-journal`, "
+        "`article-magazine` or `article-newspaper`.",
     )
     container: Text | None = Field(None, description="The journal, website or book it appears in.")
     publisher: Text | None = None

@@ -345,3 +345,36 @@ def test_a_label_prints_only_beside_its_variable(kind: str) -> None:
     ]
     assert not [text for text in printed if "edition" in text.lower()], printed
     assert "para. 4" in printed[2]  # a label beside its locator still prints
+
+
+@pytest.mark.parametrize(
+    ("kind", "locale", "printed"),
+    [
+        ("article-journal", "en-GB", "‘“Slow Boring” and the Future of “Mid” News’"),
+        ("article-journal", "en-US", "“‘Slow Boring’ and the Future of ‘Mid’ News”"),
+        ("book", "en-GB", "<i>‘Slow Boring’ and the Future of ‘Mid’ News</i>"),
+        ("article-journal", "de-DE", "„‚Slow Boring‘ and the Future of ‚Mid‘ News“"),
+    ],
+)
+def test_quotes_in_a_title_nest_inside_the_styles_quotes(
+    kind: str, locale: str, printed: str
+) -> None:
+    """A quoted title's own quotes become the locale's inner quotes; an italic title's
+    become its outer ones. citeproc-py printed ‘‘Slow Boring’ and …’."""
+    path = style_file((TEMPLATES / "base",), "chicago-notes-bibliography")
+    assert path is not None
+    title = "\"Slow Boring\" and the future of 'Mid' news"
+    source = Source(id="x", title=title, type=kind, container="The Review")
+    cite = citations_for([source], load_style(path, locale))
+    for text in (str(cite.entry(cite.sources["x"])), str(cite.note(SourceRef(id="x")))):
+        assert printed in text, text
+
+
+def test_a_name_particle_in_a_title_stays_lowercase() -> None:
+    """Title case printed "Frans De Waal’s"; a word such as "de" before a capital is a
+    family name's particle. Before a lowercase word it is left to the style."""
+    title = "Frans de Waal's primates, van der Berg's data and the fate of la mer"
+    cite = citations_for([Source(id="x", title=title, type="article-journal")])
+    expected = "Frans de Waal’s Primates, van der Berg’s Data and the Fate of La Mer"
+    for text in (str(cite.entry(cite.sources["x"])), str(cite.note(SourceRef(id="x")))):
+        assert expected in text, text
