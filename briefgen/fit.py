@@ -72,6 +72,13 @@ NEARBY_MARGIN = 0.02
 share of the page is not laid out. Predicted from one to three steps away, the model
 overshoots by 1% on average (up to 3.7%) on the seed, the content folder, the test corpus
 and the generated corpus; at 2% it ruled out no rung there that fits."""
+CHART_SCALES = (0.9, 0.8, 0.7)
+"""Heights, as shares of its natural one, at which a chart the ladder dropped is tried
+again in the room its drop left, tallest first. Flatter, its legend and labels (which
+keep their size) crowd out the plot, and a 60% chart showed two ticks and flat lines:
+it stays dropped."""
+MAX_REGROW_LAYOUTS = 3
+"""Layouts spent putting dropped charts back, flatter."""
 MAX_GUIDED_LAYOUTS = 6
 """Layouts the model may guide the search through. Past them the model is far off (a
 timeline that changes its layout as events drop, say) and each further layout only rules
@@ -200,6 +207,9 @@ class Rung:
     """A page as tall as any content, so the measuring layout never paginates."""
     facts_twice: bool = False
     """Every fact both in the band and in the sidebar, to measure both placements at once."""
+    chart_scale: float = 1.0
+    """How tall the brief's charts are drawn, as a share of their natural height: a chart
+    the ladder dropped comes back flatter where the room it left allows (`CHART_SCALES`)."""
 
     def page_size(self, size: str) -> str:
         return f"{PAGE_WIDTHS[size]} {TALL_PAGE}" if self.tall else size
@@ -395,8 +405,9 @@ class Piece:
     def lines_height(self, scale: float) -> float:
         return sum(p.lines_at(scale) * p.line_height for p in self.paragraphs) * scale
 
-    def height(self, scale: float, gap_scale: float) -> float:
-        return (self.gap - self.fixed) * gap_scale + self.fixed + self.lines_height(scale)
+    def height(self, scale: float, gap_scale: float, image_scale: float = 1.0) -> float:
+        fixed = self.fixed * image_scale
+        return (self.gap - self.fixed) * gap_scale + fixed + self.lines_height(scale)
 
 
 @dataclass(frozen=True)
@@ -418,6 +429,8 @@ class Measure:
     """The body size of the layout measured; None: the brief's natural size."""
     spacing: float = 1.0
     """The spacing of the layout measured."""
+    chart_scale: float = 1.0
+    """The charts' height in the layout measured (`Rung.chart_scale`)."""
 
     def gap_scale(self, rung: Rung, scale: float) -> float:
         """What gaps are multiplied by at `rung`, the type `scale` times the size measured."""
@@ -428,6 +441,7 @@ class Measure:
         scale = rung.body_size_pt / natural
         gap_scale = self.gap_scale(rung, scale)
         stacking = self.stacking.get(region, 1.0)
+        charts = rung.chart_scale / self.chart_scale
         height = 0.0
         for piece in self.regions.get(region, ()):
             if piece.item in removed or piece.parent in removed:
@@ -437,7 +451,8 @@ class Measure:
                 lines = piece.lines_height(scale)
                 height += piece.height(scale, gap_scale) + (stacking - 1) * lines
             else:
-                height += stacking * piece.height(scale, gap_scale)
+                image = charts if piece.item.kind is ItemKind.FIGURE else 1.0
+                height += stacking * piece.height(scale, gap_scale, image)
         return max(0.0, height)
 
     def band_height(self, facts: list[ItemId], rung: Rung, natural: float) -> float:
@@ -503,15 +518,21 @@ def build_ladder(measure: Measure, plan: Plan) -> list[Rung]:
             abs(b - plan.default_band),
         ),
     )
-    sizes = [natural]
-    while sizes[-1] - SIZE_STEP_PT >= plan.min_body_size_pt - 1e-9:
-        sizes.append(round(sizes[-1] - SIZE_STEP_PT, 2))
+    sizes = type_sizes(plan)
     rungs = [Rung(natural, 1.0, plan.default_band)]
     for dropped in drop_sets(measure, plan, Rung(sizes[-1], TIGHT_SPACING, band)):
         if dropped or band != plan.default_band:
             rungs.append(Rung(natural, 1.0, band, dropped))
         rungs += [Rung(size, TIGHT_SPACING, band, dropped) for size in sizes]
     return rungs
+
+
+def type_sizes(plan: Plan) -> list[float]:
+    """The body sizes the ladder tries, from the natural size down by SIZE_STEP_PT."""
+    sizes = [plan.body_size_pt]
+    while sizes[-1] - SIZE_STEP_PT >= plan.min_body_size_pt - 1e-9:
+        sizes.append(round(sizes[-1] - SIZE_STEP_PT, 2))
+    return sizes
 
 
 def drop_sets(measure: Measure, plan: Plan, smallest: Rung) -> list[frozenset[ItemId]]:
@@ -734,6 +755,7 @@ def measure(
         stacking=stacking,
         size=rung.body_size_pt if rung is not None else None,
         spacing=rung.spacing if rung is not None else 1.0,
+        chart_scale=rung.chart_scale if rung is not None else 1.0,
     )
 
 
@@ -900,7 +922,53 @@ def fit_brief(
     found = search.run(start)
     if found is None:
         raise _does_not_fit(fitter, ladder[-1], loaded, briefing)
-    return _finish(fitter, found, search.tried[found], loaded, stylesheets, layout_inputs)
+    chosen = regrow_charts(fitter, measured, search.tried[found])
+    return _finish(fitter, found, chosen, loaded, stylesheets, layout_inputs)
+
+
+def regrow_charts(fitter: Fitter, measured: Measure, chosen: Attempt) -> Attempt:
+    """`chosen` with a chart it dropped back on the page, flatter: a chart at 70% of its
+    height says more than the blank its drop left, and more than a point larger type.
+
+    The sizes and spacings are the ladder's for the same drops less the chart, largest
+    type first, each with the tallest of `CHART_SCALES` that the model, corrected by its
+    error at the chosen rung, predicts to fit; layouts confirm (`MAX_REGROW_LAYOUTS`).
+    """
+    plan = fitter.plan
+    charts = sorted(i for i in chosen.rung.dropped if i.kind is ItemKind.FIGURE)
+    charts = [chart for chart in charts if chart in measured.items]
+    if not charts:
+        return chosen
+    error = fitter.remeasure(chosen).total(chosen.rung, plan) - measured.total(chosen.rung, plan)
+    layouts = 0
+    for chart in charts:
+        base = replace(chosen.rung, dropped=chosen.rung.dropped - {chart})
+        settings = [(plan.body_size_pt, 1.0)] + [(size, TIGHT_SPACING) for size in type_sizes(plan)]
+        candidates = [
+            replace(base, body_size_pt=size, spacing=spacing, chart_scale=scale)
+            for size, spacing in settings
+            for scale in CHART_SCALES
+            if scale <= chosen.rung.chart_scale
+        ]
+        for rung in candidates:
+            if layouts == MAX_REGROW_LAYOUTS:
+                return chosen
+            predicted = measured.total(rung, plan)
+            if predicted + error > measured.available + FIT_TOLERANCE:
+                continue
+            attempt = fitter.attempt(rung)
+            layouts += 1
+            if attempt.fits:
+                chosen = attempt
+                break
+            # What overflowed corrects the model for the candidates still to come.
+            error = max(error, _content_height(attempt.views) - predicted)
+    return chosen
+
+
+def _content_height(views: list[PageView]) -> float:
+    """The height of the content laid out over `views`, as if on one page."""
+    return sum(view.content_bottom - view.content.y for view in views)
 
 
 def taller_or_equal(a: Rung, b: Rung) -> bool:
@@ -1066,10 +1134,12 @@ def linear_fit(
 ) -> FittedBrief:
     """The same ladder, one layout per rung from the top: the oracle `fit_brief` must match."""
     fitter = Fitter(briefing, audience, render, lay_out)
-    ladder = build_ladder(fitter.measure(), fitter.plan)
+    measured = fitter.measure()
+    ladder = build_ladder(measured, fitter.plan)
     for index, rung in enumerate(ladder):
         current = fitter.attempt(rung)
         if current.fits:
+            current = regrow_charts(fitter, measured, current)
             return _finish(fitter, index, current, None, None, check=False)
     raise _does_not_fit(fitter, ladder[-1], None, briefing)
 
@@ -1131,11 +1201,21 @@ class FitMemo:
     dropped: tuple[str, ...]
     layouts: int
     """How many layouts the fit took, the measuring one included."""
+    chart_scale: float = 1.0
 
     @classmethod
     def of(cls, rung: Rung, index: int, key: str, layouts: int, briefing: Briefing) -> FitMemo:
         dropped = tuple(sorted(content_key(briefing, item) for item in rung.dropped))
-        return cls(key, index, rung.body_size_pt, rung.spacing, rung.band, dropped, layouts)
+        return cls(
+            key,
+            index,
+            rung.body_size_pt,
+            rung.spacing,
+            rung.band,
+            dropped,
+            layouts,
+            rung.chart_scale,
+        )
 
     def rung(self, briefing: Briefing, plan: Plan) -> Rung | None:
         """The same rung for `briefing`, or None when an item it dropped is gone."""
@@ -1144,7 +1224,7 @@ class FitMemo:
         if None in dropped or len(set(dropped)) != len(dropped):
             return None
         items = frozenset(item for item in dropped if item is not None)
-        return Rung(self.body_size_pt, self.spacing, self.band, items)
+        return Rung(self.body_size_pt, self.spacing, self.band, items, chart_scale=self.chart_scale)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -1155,6 +1235,7 @@ class FitMemo:
             "band": self.band,
             "dropped": list(self.dropped),
             "layouts": self.layouts,
+            "chart_scale": self.chart_scale,
         }
 
     @classmethod
@@ -1169,6 +1250,7 @@ class FitMemo:
                 int(data["band"]),
                 tuple(str(key) for key in data["dropped"]),
                 int(data["layouts"]),
+                float(data.get("chart_scale", 1.0)),
             )
         except (TypeError, KeyError, ValueError):
             return None
@@ -1189,6 +1271,8 @@ def describe(rung: Rung, plan: Plan, briefing: Briefing) -> list[str]:
     if rung.dropped:
         names = [item.describe(briefing) for item in sorted(rung.dropped)]
         steps.append(f"dropped {len(names)} low-priority item(s): {'; '.join(names)}")
+    if rung.chart_scale != 1.0:
+        steps.append(f"charts drawn at {rung.chart_scale:.0%} of their height")
     return steps
 
 

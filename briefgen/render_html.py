@@ -44,6 +44,12 @@ CHART_SIZE: dict[DocumentKind, tuple[float, float]] = {"brief": (112, 0.34), "ha
 text block), so their type comes out at its drawn size; flatter on the crowded brief."""
 
 
+def chart_size(kind: DocumentKind, rung: Rung) -> tuple[float, float]:
+    """A chart's width in mm and aspect on `kind`, flattened on the brief at `rung`."""
+    width, aspect = CHART_SIZE[kind]
+    return width, aspect * (rung.chart_scale if kind == "brief" else 1.0)
+
+
 def available_sections(briefing: Briefing) -> list[HandoutSection]:
     """Handout sections that have something to print, in `HANDOUT_SECTIONS` order.
 
@@ -234,7 +240,7 @@ class TemplateRenderer:
             "font_stack": lambda family: Markup(font_stack(family, self.templates)),
             "data_table": table_view,
             "chart_src": lambda chart: chart_image(
-                chart, CHART_SIZE[kind], self.chart_style, self.templates
+                chart, chart_size(kind, rung), self.chart_style, self.templates
             ),
         }
         return notes.resolve(self.render_template(TEMPLATE_NAMES[kind], context))

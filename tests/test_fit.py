@@ -336,6 +336,31 @@ def test_after_a_drop_the_type_regrows_into_the_room_it_left(
     assert size > general.config.brief.min_body_size_pt, (size, brief.fitted)
 
 
+def test_a_dropped_chart_comes_back_flatter_where_its_room_allows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The press brief of the U.S. power mix has no room for its chart at full height,
+    and dropping it left a blank at the foot. Allowed flatter, the chart is back, on one
+    page, with its caption, and the report says how flat."""
+    from briefgen import fit
+
+    press = load_audience(TEMPLATES, "press")
+    folder = tmp_path / "power-mix"
+    shutil.copytree(SEED.parent / "us-power-mix-1960-2008", folder)
+    caption = squash("Utility net generation by source")
+    results = {}
+    for scales in ((), (0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3)):
+        monkeypatch.setattr(fit, "CHART_SCALES", scales)
+        out = tmp_path / f"out-{len(scales)}"
+        results[scales] = next(o for o in build(folder, press, out) if o.kind == "brief")
+    dropped, flatter = results.values()
+    assert 'chart "Utility net generation' in dropped.fitted, dropped.fitted
+    assert caption not in pdf_text(dropped.path)
+    assert "charts drawn at" in flatter.fitted and "dropped" not in flatter.fitted
+    assert len(PdfReader(flatter.path).pages) == 1
+    assert caption in pdf_text(flatter.path)
+
+
 # --- what was printed: hidden, clipped, off the page, in the background colour -------------
 
 
