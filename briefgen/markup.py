@@ -242,6 +242,25 @@ class _BareAttributes(HTMLParser):
         self.bare += [name for name, value in attrs if value is None]
 
 
+CONTENT_DELETED = {
+    "svg": "write its words as text, or put a chart in `figures:`",
+    "math": "write the formula as text, e.g. x² + y² = r²",
+    "script": "remove it: nothing runs in a briefing",
+    "style": "remove it: an audience's look is set in its style.css",
+}
+"""Raw HTML elements whose content the sanitizer deletes with them (foreign roots, and
+what nh3 cleans with its content), and how to say the same in prose."""
+_CONTENT_DELETED_TAG = re.compile(r"<(" + "|".join(CONTENT_DELETED) + r")\b", re.I)
+
+
+def content_deleted(text: str) -> str | None:
+    """The first raw element in Markdown `text` whose words would silently not print
+    (`<svg>`, `<math>`, `<script>`, `<style>`), or None. Code spans are escaped, so a
+    `` `<svg>` `` written as code is text and passes."""
+    found = _CONTENT_DELETED_TAG.search(_markdown(text))
+    return found[1].lower() if found else None
+
+
 _HEADER_CELL = re.compile(r"<th(?=[\s>])(?![^>]*\bscope=)")
 """Header cells of a Markdown table (they are only ever in its first row) get scope="col"."""
 

@@ -57,7 +57,8 @@ _QUOTES = re.compile(r"[\"']")
 
 @lru_cache(maxsize=4096)
 def prose_problem(text: str) -> str | None:
-    """Why this Markdown would cost too much to render or lay out, or None.
+    """Why this Markdown would cost too much to render or lay out, or would lose words
+    in print (raw HTML whose content the sanitizer deletes), or None.
 
     Cached: a YAML alias repeats the same text, and it is checked once.
     """
@@ -146,7 +147,19 @@ def _matching(text: str, opening: str, closing: str) -> dict[int, int]:
 
 def _rendered_problem(text: str) -> str | None:
     """Render as the handout does and count what WeasyPrint would have to lay out."""
-    from briefgen.markup import NOTE_CALL_CLASS, Notes, render_markdown
+    from briefgen.markup import (
+        CONTENT_DELETED,
+        NOTE_CALL_CLASS,
+        Notes,
+        content_deleted,
+        render_markdown,
+    )
+
+    deleted = content_deleted(text)
+    if deleted is not None:
+        return (
+            f"holds raw HTML <{deleted}>, whose content would not print: {CONTENT_DELETED[deleted]}"
+        )
 
     notes = Notes()
     try:

@@ -32,6 +32,11 @@ SUMMARY = "summary: A short summary."
         ('[a]("b) ' * 2500, "unclosed or far-reaching brackets"),  # 14 s in Markdown before
         ("<a " * 6000, "unclosed or far-reaching brackets"),
         ("| a |\n|---|\n" + "| x |\n" * 501, "tables of"),
+        # The sanitizer deleted these with their words, and the page silently lost them.
+        ("Up <svg><text>12%</text></svg> a year", "raw HTML <svg>"),
+        ("Area <math><mi>x</mi></math> km²", "raw HTML <math>"),
+        ("a <SCRIPT>alert(1)</SCRIPT> b", "raw HTML <script>"),
+        ("a\n\n<style>p { color: red }</style>\n\nb", "raw HTML <style>"),
     ],
 )
 def test_each_bound_refuses_with_its_own_message(markdown: str, message: str) -> None:
@@ -50,6 +55,7 @@ def test_each_bound_refuses_with_its_own_message(markdown: str, message: str) ->
         "x[^a] and y[^b]\n\n[^a]: first note\n[^b]: second, with a [link](https://x.org)",
         "[sic] and (an aside, unclosed, and a < b > c",
         "| a | b |\n|---|---|\n" + "| 1 | 2 |\n" * 100,
+        "Charts are `<svg>` elements; a <b>bold</b> word; an svg file; <Svgard> is a name",
     ],
 )
 def test_ordinary_prose_is_within_every_bound(markdown: str) -> None:
