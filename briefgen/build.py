@@ -30,7 +30,7 @@ from briefgen.incremental import MANIFEST_NAME, Job, Manifest, Record
 from briefgen.load import LoadedYaml, Location, strings_in
 from briefgen.output import replace_set
 from briefgen.page_boxes import page_views, root_element
-from briefgen.pagination import correct_brief, paginate_handout
+from briefgen.pagination import TIGHTER_STYLESHEET, correct_brief, paginate_handout
 from briefgen.paths import audience_folder, base_folder
 from briefgen.render_html import TemplateRenderer
 from briefgen.scaffold import placeholder_errors
@@ -266,7 +266,11 @@ def make_document(
     if kind == "handout":
         html = document_html(inputs, kind)
         # Laid out again if a hyphen ladder or a stranded last page shows (pagination.py).
-        paginated = paginate_handout(lambda extra_css: lay_out_here(html, extra_css))
+        tighter = inputs.audience.find(TIGHTER_STYLESHEET)
+        paginated = paginate_handout(
+            lambda extra_css: lay_out_here(html, extra_css),
+            tighter.read_text(encoding="utf-8") if tighter is not None else "",
+        )
         laid_out, steps = paginated.laid_out, paginated.describe()
     else:
         fitted = fit_brief(

@@ -14,7 +14,8 @@ document's own (`typeset.lay_out(extra_css=…)`). The sanitized HTML is never e
   hair narrower than its widest line, which brings a second word down.
 - **A stranded last page**: a few endnotes (or any other scrap) alone on a last page
   filled less than `MIN_LAST_PAGE_FILL`. The handout is set again a little tighter, one
-  step of `TIGHTER` at a time, and the first step that pulls the scrap back without
+  step of `TIGHTER` at a time (the audience's `css/handout-tighter.css`, then the same
+  with smaller type), and the first step that pulls the scrap back without
   costing a page, an underfilled page or type under preflight's limit is kept. When no
   step helps, the first layout stays and `briefgen preflight` warns.
 
@@ -48,33 +49,26 @@ PX_PER_PT = 4 / 3
 """WeasyPrint's computed lengths are CSS pixels."""
 
 
+TIGHTER_STYLESHEET = "css/handout-tighter.css"
+"""What setting the handout tighter changes (notes, spacing): a template file, found on
+the audience's search path like the handout's own stylesheets."""
+
+
 @dataclass(frozen=True)
 class Tightening:
-    """One step of setting the handout tighter."""
+    """One step of setting the handout tighter: the tighter stylesheet, and the type."""
 
     describe: str
-    css: str
     type_scale: float = 1.0
     """The body type, as a share of what the document sets it at."""
 
 
-_NOTES_AND_SPACING = """
-.endnotes { font-size: 0.72rem !important; line-height: 1.22 !important;
-  columns: 3 !important; column-gap: 6mm !important; }
-.endnotes li { margin-bottom: 0.5mm !important; hyphens: manual !important; }
-:root { --space: 0.7 !important; }
-.section { margin-bottom: 4mm !important; }
-"""
-
 TIGHTER: tuple[Tightening, ...] = (
-    Tightening("notes in three columns and spacing tightened", _NOTES_AND_SPACING),
-    Tightening(
-        "notes in three columns, spacing tightened and type at 97%", _NOTES_AND_SPACING, 0.97
-    ),
+    Tightening("set tighter (css/handout-tighter.css)"),
+    Tightening("set tighter (css/handout-tighter.css) and type at 97%", 0.97),
 )
-"""Smallest change first. Vertical spacing and the notes' setting move a scrap of notes
-back without rewrapping the prose; the type scale is the last resort (at 97%, type at
-6.2 pt stays above preflight's 6 pt)."""
+"""Smallest change first; the type scale is the last resort (at 97%, type at 6.2 pt
+stays above preflight's 6 pt)."""
 
 
 @dataclass(frozen=True)
@@ -91,7 +85,7 @@ class Setting:
     """Display blocks set narrower to end their runt: (selector, width in CSS px), or
     width None where narrowing cost the block a line (a word broken, or pushed along)."""
 
-    def css(self, root_size_px: float) -> str:
+    def css(self, root_size_px: float, tighter_css: str) -> str:
         rules = []
         if self.unhyphenated:
             selectors = ",\n".join(sorted(self.unhyphenated))
@@ -101,7 +95,7 @@ class Setting:
                 rules.append(f"{selector} {{ max-width: {width:.2f}px !important; }}")
         if self.tighter:
             step = TIGHTER[self.tighter - 1]
-            rules.append(step.css)
+            rules.append(tighter_css)
             if step.type_scale != 1.0:
                 size = root_size_px * step.type_scale
                 rules.append(f"html {{ font-size: {size:.3f}px !important; }}")
@@ -345,10 +339,10 @@ class Paginated:
         return ", ".join(steps)
 
 
-def paginate_handout(lay_out: Callable[[str], Any]) -> Paginated:
+def paginate_handout(lay_out: Callable[[str], Any], tighter_css: str) -> Paginated:
     """The handout laid out by `lay_out(extra_css)`, again with ladders and runts
-    corrected and, when its last page is a stranded scrap, tighter; at most
-    `MAX_LAYOUTS` layouts."""
+    corrected and, when its last page is a stranded scrap, tighter (`tighter_css`, the
+    audience's TIGHTER_STYLESHEET); at most `MAX_LAYOUTS` layouts."""
     setting = Setting()
     laid_out = lay_out("")
     proof = read_proof(laid_out.document)
@@ -364,7 +358,7 @@ def paginate_handout(lay_out: Callable[[str], Any]) -> Paginated:
             candidate = Setting(tried, setting.unhyphenated, setting.hyphenated, setting.narrowed)
         else:
             break
-        attempt = lay_out(candidate.css(root_size))
+        attempt = lay_out(candidate.css(root_size, tighter_css))
         layouts += 1
         checked = read_proof(attempt.document)
         failed = candidate.without_failed(proof, checked)
@@ -372,7 +366,7 @@ def paginate_handout(lay_out: Callable[[str], Any]) -> Paginated:
             if layouts == MAX_LAYOUTS:
                 break
             candidate = failed
-            attempt = lay_out(candidate.css(root_size))
+            attempt = lay_out(candidate.css(root_size, tighter_css))
             layouts += 1
             checked = read_proof(attempt.document)
         if candidate.tighter == setting.tighter or better(checked, proof):
@@ -403,7 +397,7 @@ def correct_brief(
     setting = Setting().corrected(proof)
     if setting is None:
         return laid_out, []
-    attempt = lay_out(setting.css(root_font_size(laid_out.document)))
+    attempt = lay_out(setting.css(root_font_size(laid_out.document), ""))
     if setting.without_failed(proof, read_proof(attempt.document)) is not None:
         return laid_out, []  # one layout more would be needed: keep the fitted one
     if not prints_whole(attempt):

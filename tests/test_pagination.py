@@ -17,6 +17,7 @@ from briefgen.page_boxes import fragments_of, page_views, root_element
 from briefgen.pagination import (
     MAX_LAYOUTS,
     TIGHTER,
+    TIGHTER_STYLESHEET,
     Setting,
     Tightening,
     correct_brief,
@@ -39,6 +40,7 @@ from briefgen.validate import load_briefing
 from tests.conftest import SEED, TEMPLATES
 
 ROOTS = [TEMPLATES, SEED]
+TIGHTER_CSS = (TEMPLATES / "base" / TIGHTER_STYLESHEET).read_text(encoding="utf-8")
 
 
 def seed_handout(audience: str = "general") -> str:
@@ -98,7 +100,7 @@ def test_endnotes_stranded_on_the_last_page_are_pulled_back(tmp_path: Path) -> N
     before = written(lay_out(html, SEED, ROOTS), html, tmp_path / "before.pdf")
     assert fills(before)[-1] < MIN_LAST_PAGE_FILL  # what the first layout alone printed
     assert only_endnotes(before[-1], html)
-    paginated = paginate_handout(lambda css: lay_out(html, SEED, ROOTS, extra_css=css))
+    paginated = paginate_handout(lambda css: lay_out(html, SEED, ROOTS, extra_css=css), TIGHTER_CSS)
     after = written(paginated.laid_out, html, tmp_path / "after.pdf")
     assert len(after) == len(before) - 1
     assert not (fills(after)[-1] < MIN_LAST_PAGE_FILL and only_endnotes(after[-1], html))
@@ -117,7 +119,7 @@ def test_a_handout_that_was_fine_is_laid_out_once_and_unchanged() -> None:
         calls.append(css)
         return lay_out(html, SEED, ROOTS, extra_css=css)
 
-    paginated = paginate_handout(counted)
+    paginated = paginate_handout(counted, TIGHTER_CSS)
     assert calls == [""]
     assert paginated.layouts == 1
     assert paginated.setting == Setting()
@@ -151,7 +153,7 @@ def test_a_scrap_nothing_can_pull_back_keeps_the_first_layout(tmp_path: Path) ->
         calls.append(css)
         return lay_out(html, TEMPLATES, [TEMPLATES], extra_css=css)
 
-    paginated = paginate_handout(counted)
+    paginated = paginate_handout(counted, TIGHTER_CSS)
     assert len(calls) == 1 + len(TIGHTER)
     assert paginated.stranded
     assert paginated.setting.tighter == 0
@@ -190,7 +192,9 @@ def test_a_hyphen_ladder_is_broken_and_other_paragraphs_keep_their_hyphens(
     before = hyphenation(written(lay_out(html, TEMPLATES, [TEMPLATES]), html, tmp_path / "a.pdf"))
     assert before[0][1] > MAX_HYPHEN_RUN  # the first layout prints a ladder
     assert 0 < before[1][1] <= MAX_HYPHEN_RUN
-    paginated = paginate_handout(lambda css: lay_out(html, TEMPLATES, [TEMPLATES], extra_css=css))
+    paginated = paginate_handout(
+        lambda css: lay_out(html, TEMPLATES, [TEMPLATES], extra_css=css), TIGHTER_CSS
+    )
     after = hyphenation(written(paginated.laid_out, html, tmp_path / "b.pdf"))
     assert after[0][1] <= MAX_HYPHEN_RUN
     assert after[1] == before[1]  # the paragraph without a ladder is set as it was
@@ -231,7 +235,15 @@ def test_the_selector_picks_exactly_its_element() -> None:
 @pytest.mark.parametrize("step", TIGHTER)
 def test_each_tighter_step_is_a_smaller_setting(step: Tightening) -> None:
     assert step.type_scale <= 1.0
-    assert "!important" in step.css  # beats an audience's own stylesheet
+
+
+def test_the_tighter_stylesheet_beats_an_audiences_own() -> None:
+    """Cascaded after the audience's style.css, each of its declarations must win."""
+    declarations = re.findall(
+        r"[\w-]+\s*:\s*[^;{}]+;", re.sub(r"/\*.*?\*/", "", TIGHTER_CSS, flags=re.S)
+    )
+    assert declarations
+    assert all("!important" in declaration for declaration in declarations), declarations
 
 
 def test_a_runt_in_a_title_is_mended_without_a_line_more(tmp_path: Path) -> None:
@@ -244,7 +256,9 @@ def test_a_runt_in_a_title_is_mended_without_a_line_more(tmp_path: Path) -> None
     shipped = shipped_font_names(TEMPLATES)
     (tmp_path / "before.pdf").write_bytes(pdf_bytes(lay_out(html, TEMPLATES, [TEMPLATES]), html))
     assert preflight(tmp_path / "before.pdf", shipped).runts == 1
-    paginated = paginate_handout(lambda css: lay_out(html, TEMPLATES, [TEMPLATES], extra_css=css))
+    paginated = paginate_handout(
+        lambda css: lay_out(html, TEMPLATES, [TEMPLATES], extra_css=css), TIGHTER_CSS
+    )
     title_lines = [
         line
         for line in written(paginated.laid_out, html, tmp_path / "after.pdf")[0].lines
@@ -260,7 +274,9 @@ def test_a_title_too_narrow_to_mend_is_left_as_it_was() -> None:
     title = "Russian peacekeepers and the November ceasefire in Nagorno-Karabakh"
     html = page_html(f'<h1 class="title" style="width: 60mm; font-size: 22pt">{title}</h1>')
     first = lay_out(html, TEMPLATES, [TEMPLATES])
-    paginated = paginate_handout(lambda css: lay_out(html, TEMPLATES, [TEMPLATES], extra_css=css))
+    paginated = paginate_handout(
+        lambda css: lay_out(html, TEMPLATES, [TEMPLATES], extra_css=css), TIGHTER_CSS
+    )
 
     def lines(laid_out: LaidOut) -> list[str]:
         return [line.text for line in page_views(laid_out.document)[0].lines]
@@ -279,9 +295,10 @@ def test_the_build_runs_the_pass_on_both_documents(
 
     seen: list[str] = []
 
-    def handout_pass(lay_out_css: Callable[[str], Any]) -> pagination.Paginated:
+    def handout_pass(lay_out_css: Callable[[str], Any], tighter_css: str) -> pagination.Paginated:
         seen.append("handout")
-        return pagination.paginate_handout(lay_out_css)
+        assert tighter_css == TIGHTER_CSS  # the audience's, found on its search path
+        return pagination.paginate_handout(lay_out_css, tighter_css)
 
     def brief_pass(laid_out: Any, *args: Any) -> tuple[Any, list[str]]:
         seen.append("brief")
@@ -319,7 +336,9 @@ def test_a_ladder_of_words_wider_than_the_line_keeps_its_hyphens(tmp_path: Path)
     )
     first = lay_out(html, TEMPLATES, [TEMPLATES])
     assert hyphenation(written(first, html, tmp_path / "a.pdf"))[0][1] > MAX_HYPHEN_RUN
-    paginated = paginate_handout(lambda css: lay_out(html, TEMPLATES, [TEMPLATES], extra_css=css))
+    paginated = paginate_handout(
+        lambda css: lay_out(html, TEMPLATES, [TEMPLATES], extra_css=css), TIGHTER_CSS
+    )
     printed = written(paginated.laid_out, html, tmp_path / "b.pdf")
     assert words_as_printed(printed) == WIDER_THAN_THE_LINE.split()
     assert paginated.layouts <= MAX_LAYOUTS
