@@ -92,3 +92,57 @@ def test_axe_finds_no_violations(seed_build: SeedBuild, chromium: Any) -> None:
             for v in axe_violations(chromium, page)
         ]
         assert not found, f"{audience}: {found}"
+
+
+def embedded_fonts(html: str) -> list[bytes]:
+    import base64
+
+    return [
+        base64.b64decode(data)
+        for data in re.findall(r"data:font/ttf;base64,([A-Za-z0-9+/=]+)", html)
+    ]
+
+
+def test_fonts_are_subset_to_every_character_the_page_shows(seed_build: SeedBuild) -> None:
+    """Each embedded font keeps every character of the page's text that the shipped font
+    has (what the browser would otherwise draw in a fallback), and the page weighs a
+    tenth of what the whole fonts did."""
+    import html as html_text
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    from tests.conftest import TEMPLATES
+
+    shipped = [TTFont(path) for path in sorted((TEMPLATES / "base" / "fonts").glob("*.ttf"))]
+    whole = sum(path.stat().st_size for path in (TEMPLATES / "base" / "fonts").glob("*.ttf"))
+    for audience, page in web_editions(seed_build):
+        web = page.read_text(encoding="utf-8")
+        text = {
+            ord(c) for c in html_text.unescape(re.sub(r"<[^>]+>", " ", web[web.index("<body") :]))
+        }
+        fonts = [TTFont(io.BytesIO(data)) for data in embedded_fonts(web)]
+        assert len(fonts) == len(shipped), audience
+        for font in fonts:
+            name = font["name"].getDebugName(6)  # the PostScript name, which subsets keep
+            original = next(f for f in shipped if f["name"].getDebugName(6) == name)
+            missing = (text & set(original.getBestCmap())) - set(font.getBestCmap())
+            assert not missing, (audience, name, sorted(map(chr, missing))[:10])
+        assert len(web.encode()) < whole / 4, (audience, len(web.encode()))
+
+
+def test_every_font_face_loads_in_a_browser(seed_build: SeedBuild, chromium: Any) -> None:
+    """A subset HarfBuzz wrote must still be a font Chromium accepts."""
+    for audience, page in web_editions(seed_build):
+        chromium.get(page.as_uri())
+        statuses = chromium.execute_async_script(
+            """
+            const done = arguments[arguments.length - 1];
+            const faces = [...document.fonts];
+            Promise.allSettled(faces.map((face) => face.load()))
+              .then(() => done(faces.map((face) => face.family + ' ' + face.weight + ' '
+                                                   + face.style + ': ' + face.status)));
+            """
+        )
+        failed = [s for s in statuses if not s.endswith(": loaded")]
+        assert statuses and not failed, (audience, failed)
