@@ -15,6 +15,7 @@ import base64
 import io
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -54,17 +55,31 @@ _cache: dict[tuple[Any, ...], str] = {}
 _registered: set[tuple[FontFile, ...]] = set()
 
 
-def chart_image(chart: Chart, size: tuple[float, float], style: ChartStyle, templates: Path) -> str:
+def chart_image(
+    chart: Chart,
+    size: tuple[float, float],
+    style: ChartStyle,
+    templates: Path,
+    language: str = "en",
+) -> str:
     """The chart as a `data:` URI holding an SVG, ready for `<img src>`.
 
     `size` is the width in mm and the plot's height over width.
     """
     path = Path(chart.data)
     stat = path.stat()
-    key = (chart.model_dump_json(), stat.st_mtime_ns, stat.st_size, size, style, templates)
+    key = (
+        chart.model_dump_json(),
+        stat.st_mtime_ns,
+        stat.st_size,
+        size,
+        style,
+        templates,
+        language,
+    )
     with _lock:
         if key not in _cache:
-            svg = draw(chart, read_data(path), size[0], style, templates, size[1])
+            svg = draw(chart, read_data(path), size[0], style, templates, size[1], language)
             _cache[key] = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
         return _cache[key]
 
@@ -76,6 +91,7 @@ def draw(
     style: ChartStyle,
     templates: Path,
     aspect: float = ASPECT,
+    language: str = "en",
 ) -> bytes:
     """The chart as SVG bytes, deterministic for the same input."""
     import matplotlib as mpl
@@ -83,7 +99,7 @@ def draw(
     families = register_fonts(templates, style.family)
     x_column = chart.x or data.columns[0]
     names = chart.y or [c for c in data.columns if c != x_column]
-    series = {name: data.numbers(name) for name in names}
+    series = {name: data.numbers(name, language) for name in names}
     categories = data.cells(x_column)
     settings: dict[str, Any] = {
         "font.family": families,
@@ -104,10 +120,11 @@ def draw(
         legend_rows = -(-len(series) // columns) if len(series) > 1 else 0
         figure = _figure(width_mm, aspect, len(categories), chart.kind, categories, legend_rows)
         axes = figure.add_subplot()
+        numbers = NumberFormat(language)
         if chart.kind == "bar":
-            _bars(axes, categories, series, style)
+            _bars(axes, categories, series, style, numbers)
         else:
-            _lines(axes, categories, series, style)
+            _lines(axes, categories, series, style, numbers)
         if chart.unit:
             (axes.set_xlabel if _horizontal(chart.kind, categories) else axes.set_ylabel)(
                 chart.unit
@@ -195,13 +212,32 @@ def series_colour(style: ChartStyle, index: int) -> str:
     return "#" + "".join(f"{round(c + (255 - c) * mix):02x}" for c in (red, green, blue))
 
 
-def format_number(value: float) -> str:
-    """Thousands separated, no needless decimals: 1,960 · 12.5 · −3."""
-    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0")
-    return text.replace("-", "\u2212")
+@dataclass(frozen=True)
+class NumberFormat:
+    """Numbers as the briefing's language writes them (Unicode CLDR, through Babel):
+    thousands grouped, no needless decimals, a typographic minus: 1,960 · 12.5 · −3 in
+    English, 1 960 · 12,5 in French."""
+
+    language: str = "en"
+
+    def __call__(self, value: float) -> str:
+        from babel.numbers import format_decimal
+
+        text = format_decimal(round(value, 2), format="#,##0.##", locale=_locale(self.language))
+        return text.replace("-", "\u2212")
 
 
-def _style_axes(axes: Any, value_axis: str, style: ChartStyle) -> None:
+@lru_cache(maxsize=32)
+def _locale(language: str) -> Any:
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return Locale.parse(language, sep="-")
+    except (UnknownLocaleError, ValueError, TypeError):
+        return Locale.parse("en")
+
+
+def _style_axes(axes: Any, value_axis: str, style: ChartStyle, numbers: NumberFormat) -> None:
     from matplotlib.ticker import FuncFormatter
 
     for side in ("top", "right"):
@@ -209,13 +245,17 @@ def _style_axes(axes: Any, value_axis: str, style: ChartStyle) -> None:
     axes.spines["left" if value_axis == "x" else "bottom"].set_color(style.muted)
     axes.grid(axis=value_axis, color="#d5d9de", linewidth=0.5)
     axes.set_axisbelow(True)
-    formatter = FuncFormatter(lambda value, _: format_number(value))
+    formatter = FuncFormatter(lambda value, _: numbers(value))
     (axes.xaxis if value_axis == "x" else axes.yaxis).set_major_formatter(formatter)
     axes.tick_params(length=2.5, width=0.5)
 
 
 def _bars(
-    axes: Any, categories: list[str], series: dict[str, list[float | None]], style: ChartStyle
+    axes: Any,
+    categories: list[str],
+    series: dict[str, list[float | None]],
+    style: ChartStyle,
+    numbers: NumberFormat,
 ) -> None:
     horizontal = _horizontal("bar", categories)
     count = len(series)
@@ -232,21 +272,25 @@ def _bars(
             linewidth=0.4,
         )  # fmt: skip
         if label_values:
-            labels = [format_number(v) if v is not None else "" for v in values]
+            labels = [numbers(v) if v is not None else "" for v in values]
             axes.bar_label(bars, labels=labels, padding=1.5, fontsize=FONT_SIZE_PT - 0.5)
     if horizontal:
         axes.set_yticks(positions, categories)
         axes.invert_yaxis()  # first row on top, as in the table
-        _style_axes(axes, "x", style)
+        _style_axes(axes, "x", style, numbers)
         axes.margins(x=0.08)
     else:
         axes.set_xticks(positions, categories)
-        _style_axes(axes, "y", style)
+        _style_axes(axes, "y", style, numbers)
         axes.margins(y=0.1)
 
 
 def _lines(
-    axes: Any, categories: list[str], series: dict[str, list[float | None]], style: ChartStyle
+    axes: Any,
+    categories: list[str],
+    series: dict[str, list[float | None]],
+    style: ChartStyle,
+    numbers: NumberFormat,
 ) -> None:
     numeric = [parse_number(c) for c in categories]
     if all(v is not None for v in numeric):
@@ -266,7 +310,7 @@ def _lines(
             markersize=2.6,
             linewidth=1.3,
         )
-    _style_axes(axes, "y", style)
+    _style_axes(axes, "y", style, numbers)
     drawn = [v for column in series.values() for v in column if v is not None]
     if drawn and min(drawn) >= 0:
         axes.set_ylim(bottom=0)  # a share or a count reads against zero

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -26,7 +27,41 @@ MAX_CELL_CHARS = 200
 MIN_CHART_ROWS = 1
 
 _MINUS = {"\u2212": "-", "\u2013": "-"}
-_IGNORED_IN_NUMBERS = str.maketrans({",": None, " ": None, "\u00a0": None, "\u202f": None})
+_IGNORED_IN_NUMBERS = str.maketrans(
+    {" ": None, "\u00a0": None, "\u202f": None, "\u2009": None, "'": None, "\u2019": None}
+)
+"""Spaces and apostrophes that group digits (`1 960`, `1'960`)."""
+_SEPARATED = re.compile(r"[+-]?\d[\d.,]*")
+"""Digits with commas or points: which one is the decimal mark is for `parse_number`."""
+_DECIMAL_AT = re.compile(r"(?<=\d)([.,])(\d{1,2}|\d{4,})$")
+"""A lone mark that cannot group digits (not followed by exactly three): a decimal one."""
+
+
+def _evident_decimal(cell: str) -> str | None:
+    """The decimal mark a number shows by itself: the later of two kinds (`1.960,5`), or
+    a lone one that cannot group digits (`97,1`, `0.25`); None for `1,960` or `12`."""
+    text = cell.strip().translate(_IGNORED_IN_NUMBERS).removesuffix("%")
+    if not _SEPARATED.fullmatch(text):
+        return None
+    marks = [char for char in text if char in ".,"]
+    if len(set(marks)) == 2:
+        return marks[-1] if marks.count(marks[-1]) == 1 else None
+    if len(marks) == 1 and _DECIMAL_AT.search(text):
+        return marks[0]
+    return None
+
+
+def decimal_mark(language: str) -> str:
+    """The decimal mark of the briefing's language (`,` in French or German), from the
+    Unicode CLDR through Babel; `.` where Babel does not know the language."""
+    from babel import Locale, UnknownLocaleError
+    from babel.numbers import get_decimal_symbol
+
+    try:
+        symbol = get_decimal_symbol(Locale.parse(language, sep="-"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return "."
+    return "," if symbol == "," else "."
 
 
 @dataclass(frozen=True)
@@ -46,16 +81,38 @@ class DataSet:
         i = self.index(column)
         return [row[i] for row in self.rows]
 
-    def numbers(self, column: str) -> list[float | None]:
+    def decimal_mark(self, language: str) -> str:
+        """The file's decimal mark: the one its cells show (`97,1` can only be a decimal
+        comma, `3.25` a decimal point), else its language's, which decides `1,234`.
+        Cells showing both are an error at the first that disagrees."""
+        seen: dict[str, int] = {}
+        for row, line in zip(self.rows, self.lines, strict=True):
+            for cell in row:
+                mark = _evident_decimal(cell)
+                if mark is not None:
+                    seen.setdefault(mark, line)
+        if len(seen) == 2:
+            later = max(seen, key=lambda mark: seen[mark])
+            raise BriefgenError(
+                f"this file writes decimals both with a point and with a comma (line "
+                f"{seen['.' if later == ',' else ',']} and here); use one decimal mark",
+                self.path,
+                seen[later],
+            )
+        return next(iter(seen), None) or decimal_mark(language)
+
+    def numbers(self, column: str, language: str = "en") -> list[float | None]:
         """The column as numbers (None where a cell is empty); a located error otherwise."""
         values: list[float | None] = []
+        mark = self.decimal_mark(language)
         for row, line in zip(self.rows, self.lines, strict=True):
             cell = row[self.index(column)]
-            value = parse_number(cell)
+            value = parse_number(cell, mark)
             if value is None and cell.strip():
+                example = "12,5, 1 960 or 3 %" if mark == "," else "12.5, 1,960 or 3%"
                 raise BriefgenError(
                     f'"{cell}" in column "{column}" is not a number; write digits such as '
-                    "12.5, 1,960 or 3%, or leave the cell empty where the value is missing",
+                    f"{example}, or leave the cell empty where the value is missing",
                     self.path,
                     line,
                 )
@@ -63,11 +120,19 @@ class DataSet:
         return values
 
 
-def parse_number(cell: str) -> float | None:
-    """`1,960`, `12.5%`, `−3` (a typographic minus) → a number; anything else → None."""
+def parse_number(cell: str, decimal: str = ".") -> float | None:
+    """`1,960`, `12.5%`, `−3` (a typographic minus), with `decimal` `,`: `97,1`, `1.960,5`,
+    `1 960` → a number; anything else → None. The other mark groups digits."""
     text = cell.strip().translate(_IGNORED_IN_NUMBERS).removesuffix("%")
     for typographic, ascii_minus in _MINUS.items():
         text = text.replace(typographic, ascii_minus)
+    if _SEPARATED.fullmatch(text):
+        grouping = "." if decimal == "," else ","
+        if text.count(decimal) > 1:
+            return None
+        text = text.replace(grouping, "").replace(decimal, ".")
+    elif "," in text:
+        return None
     try:
         value = float(text)
     except ValueError:
@@ -198,7 +263,7 @@ def check_data(
         try:
             data = read_data(path_or_error)
             if isinstance(block, Chart):
-                chart_series(block, data, loaded, location)
+                chart_series(block, data, loaded, location, briefing.language)
             elif isinstance(block, DataTable):
                 table_columns(block, data, loaded, location)
         except BriefgenError as exc:
@@ -238,7 +303,7 @@ def _column(
 
 
 def chart_series(
-    chart: Chart, data: DataSet, loaded: LoadedYaml, location: Location
+    chart: Chart, data: DataSet, loaded: LoadedYaml, location: Location, language: str = "en"
 ) -> tuple[str, list[str]]:
     """The chart's category column and value columns, every value checked to be a number."""
     x = chart.x or data.columns[0]
@@ -257,7 +322,7 @@ def chart_series(
         column = _column(data, name, loaded, (*location, "y", j) if chart.y else location)
         if isinstance(column, BriefgenError):
             raise column
-        data.numbers(name)  # raises at the CSV line of the first cell that is not a number
+        data.numbers(name, language)  # raises at the line of the first cell not a number
     if len(data.rows) < MIN_CHART_ROWS:
         raise loaded.error((*location, "data"), f"{data.path.name} has no rows to draw")
     return x, names
@@ -283,14 +348,15 @@ class TableView:
     rows: list[list[str]]
 
 
-def table_view(table: DataTable) -> TableView:
+def table_view(table: DataTable, language: str = "en") -> TableView:
     """The table's CSV (checked by `check_data`), its chosen columns in order."""
     data = read_data(Path(table.data))
     columns = table.columns or list(data.columns)
     indices = [data.index(name) for name in columns]
+    mark = data.decimal_mark(language)
     return TableView(
         columns,
-        [is_numeric(data, name) for name in columns],
+        [is_numeric(data, name, mark) for name in columns],
         [[row[i] for i in indices] for row in data.rows],
     )
 
@@ -299,10 +365,10 @@ NOT_AVAILABLE = {"n/a", "na", "..", "…", "-", "–", "—"}
 """Cells that say a value is missing; a column of numbers with them stays a number column."""
 
 
-def is_numeric(data: DataSet, column: str) -> bool:
+def is_numeric(data: DataSet, column: str, decimal: str = ".") -> bool:
     """Every cell is a number, empty or marked missing: the column is set right-aligned."""
     cells = [cell for cell in data.cells(column) if cell and cell.lower() not in NOT_AVAILABLE]
-    return bool(cells) and all(parse_number(cell) is not None for cell in cells)
+    return bool(cells) and all(parse_number(cell, decimal) is not None for cell in cells)
 
 
 def printed_cells(data: DataSet) -> Iterator[tuple[int, str]]:

@@ -15,6 +15,7 @@ from lxml.html.defs import tags as HTML_ELEMENTS
 from markupsafe import Markup
 
 from briefgen.bidi import isolate_right_to_left
+from briefgen.typography import keep_together
 
 
 class Notes:
@@ -392,6 +393,7 @@ def render_markdown(text: str, notes: Notes | None = None, inline: bool = False)
         else:
             # Right-to-left runs are isolated in text, never across tags.
             part = token.sub(literal if in_code else footnote, isolate_right_to_left(part))
+            part = part if in_code else keep_together(part)
             if not in_code and link is None:
                 part = _BARE_ADDRESS.sub(lambda m: breakable_address(unescape(m[0])), part)
             parts[index] = part

@@ -238,9 +238,9 @@ class TemplateRenderer:
             "cite": Citations(shown, self.citation_style(), config.labels.paragraph),
             "font_faces": Markup(font_face_css(self.templates)),
             "font_stack": lambda family: Markup(font_stack(family, self.templates)),
-            "data_table": table_view,
+            "data_table": lambda table: table_view(table, shown.language),
             "chart_src": lambda chart: chart_image(
-                chart, chart_size(kind, rung), self.chart_style, self.templates
+                chart, chart_size(kind, rung), self.chart_style, self.templates, shown.language
             ),
         }
         return notes.resolve(self.render_template(TEMPLATE_NAMES[kind], context))

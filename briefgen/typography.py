@@ -1,4 +1,5 @@
-"""Typographic care for plain text fields: curly quotes, and no runt at a title's end.
+"""Typographic care for plain text fields: curly quotes, no runt at a title's end, and
+no line break between a number and its unit (`keep_together`, for prose too).
 
 Markdown prose gets curly quotes from Markdown's `smarty` extension (`briefgen/markup.py`);
 plain fields (titles, claims, labels, figures, events) and audience labels get them
@@ -24,6 +25,23 @@ _APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)|'(?=\d\ds?\b)")
 _OPEN_SINGLE = re.compile(r"(^|[\s(\[{“‘—–-])'")
 _OPEN_DOUBLE = re.compile(r"(^|[\s(\[{‘“—–-])\"")
 _URL = re.compile(r"^(https?|mailto|file|data):", re.IGNORECASE)
+_UNIT = (
+    r"%|‰|‱|°[CF]?|[kMGT]?Wh?|[kMG]?t|kg|g|km²?|m[²³]?|cm|mm|ha|l|L|pp|"
+    r"[€$£¥₼₽₹₺₴]|CHF|EUR|USD|GBP|AZN"
+)
+_TOGETHER = re.compile(
+    rf"(?<=\d) (?=(?:{_UNIT})(?!\w))"  # 83,5 %  ·  12 km  ·  −18 kt
+    r"|(?<=[≈~±≥≤<>−€$£¥₼₽₹]) (?=[−-]?\d)"  # ≈ −18  ·  ≥ 2.5  ·  € 1,280
+    r"|(?<=\d) (?=\d{3}(?!\d))"  # 2 038 400: a number grouped by spaces
+)
+"""Spaces a line must not break at: between a number and its unit or the sign before
+it, and inside a number whose digits are grouped by spaces."""
+
+
+def keep_together(text: str) -> str:
+    """The spaces of `_TOGETHER` made no-break, so "83,5 %" never ends a line on
+    "83,5" and "≈ −18 kt" stays whole."""
+    return _TOGETHER.sub(NBSP, text)
 
 
 def smart_quotes(text: str) -> str:
@@ -41,7 +59,7 @@ def curl_printed(value: Any) -> Any:
     CSS (`css_string`, font stacks) needs its straight quotes. Addresses stay as typed.
     """
     if isinstance(value, str) and not isinstance(value, Markup) and not _URL.match(value):
-        return smart_quotes(value)
+        return keep_together(smart_quotes(value))
     return value
 
 
@@ -63,4 +81,4 @@ def _printed(text: str) -> Markup:
     """Plain text as `curl_printed` and the bidi isolation would print it, escaped."""
     from briefgen.bidi import isolate_right_to_left
 
-    return escape(isolate_right_to_left(smart_quotes(text)))
+    return escape(isolate_right_to_left(keep_together(smart_quotes(text))))

@@ -90,3 +90,20 @@ def test_the_chart_carries_its_alt_text(data_build: dict[str, Path]) -> None:
     html = data_build["handout"].with_suffix(".html").read_text(encoding="utf-8")
     assert f'alt="{BAR_CHART["alt"]}"' in html
     assert html.count('<th scope="col"') >= 3
+
+
+@pytest.mark.parametrize(
+    ("language", "value", "printed"),
+    [
+        ("en", -1960.5, "\u22121,960.5"),
+        ("fr", 1960.5, "1\u202f960,5"),
+        ("de", 97.1, "97,1"),
+        ("qq", 12.0, "12"),  # a language Babel does not know: English
+    ],
+)
+def test_chart_numbers_are_written_as_the_briefings_language_writes_them(
+    language: str, value: float, printed: str
+) -> None:
+    from briefgen.charts import NumberFormat
+
+    assert NumberFormat(language)(value) == printed

@@ -79,6 +79,47 @@ def test_words_are_not_numbers(cell: str) -> None:
     assert parse_number(cell) is None
 
 
+@pytest.mark.parametrize(
+    ("cell", "value"),
+    [("97,1", 97.1), ("1.960,5", 1960.5), ("2 038 400", 2038400.0), ("1,234", 1.234), ("3", 3.0)],
+)
+def test_a_decimal_comma_is_read_as_one(cell: str, value: float) -> None:
+    assert parse_number(cell, ",") == value
+
+
+@pytest.mark.parametrize(
+    ("rows", "language", "values"),
+    [
+        # A French file: "97,1" can only be a decimal comma, so "1,234" is one too.
+        ('A,"97,1"\nB,"1,234"\n', "en", [97.1, 1.234]),
+        # No cell shows its mark: the briefing's language decides.
+        ('A,"1,234"\nB,12\n', "fr", [1.234, 12.0]),
+        ('A,"1,234"\nB,12\n', "en", [1234.0, 12.0]),
+        ("A,1.234\nB,12\n", "de", [1234.0, 12.0]),
+        ('A,0.25\nB,"1,960"\n', "fr", [0.25, 1960.0]),
+    ],
+)
+def test_a_files_decimal_mark_is_the_one_its_cells_show(
+    tmp_path: Path, rows: str, language: str, values: list[float]
+) -> None:
+    """A French CSV's "97,1" was read as 971: a chart drew bars ten times too tall."""
+    from briefgen.data import read_data
+
+    path = tmp_path / "values.csv"
+    path.write_text("Region,Share\n" + rows, encoding="utf-8")
+    assert read_data(path).numbers("Share", language) == pytest.approx(values)
+
+
+def test_a_file_with_both_decimal_marks_is_refused_at_the_second(tmp_path: Path) -> None:
+    from briefgen.data import read_data
+
+    path = tmp_path / "values.csv"
+    path.write_text('Region,Share\nA,"97,1"\nB,3.25\n', encoding="utf-8")
+    with pytest.raises(BriefgenError) as caught:
+        read_data(path).numbers("Share")
+    assert caught.value.line == 3 and "both with a point and with a comma" in str(caught.value)
+
+
 def test_valid_charts_and_tables_pass_and_point_at_their_files(tmp_path: Path) -> None:
     folder = briefing_with_data(tmp_path / "b", figures=[BAR_CHART, LINE_CHART], tables=[CSV_TABLE])
     briefing, _ = load_briefing(folder)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from markupsafe import Markup
 
-from briefgen.typography import NBSP, curl_printed, no_runt, smart_quotes
+from briefgen.typography import NBSP, curl_printed, keep_together, no_runt, smart_quotes
 
 
 @pytest.mark.parametrize(
@@ -76,3 +76,28 @@ def test_every_printed_label_and_title_has_curly_quotes() -> None:
     ):
         assert text in body
     assert "&#39;" not in body and "&#34;" not in body  # no escaped straight quote printed
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("et 83,5 % dans", "et 83,5\u00a0% dans"),
+        ("(≈ −18 kt CO₂e)", "(≈\u00a0−18\u00a0kt CO₂e)"),
+        ("alert ≥ 2.5‰", "alert ≥\u00a02.5‰"),
+        ("2 038 400 enfants", "2\u00a0038\u00a0400 enfants"),
+        ("In 2023 the 12 members met", "In 2023 the 12 members met"),
+    ],
+)
+def test_a_number_keeps_its_unit_and_sign_on_its_line(text: str, kept: str) -> None:
+    """The red team saw "83,5 / %" and "(≈ / −18 kt" split over two lines."""
+    assert keep_together(text) == kept
+
+
+def test_prose_and_plain_fields_both_keep_numbers_together() -> None:
+    from html import unescape
+
+    from briefgen.markup import render_markdown
+
+    assert "83,5\u00a0%" in unescape(str(render_markdown("soit 83,5 % des enfants")))
+    assert "83,5\u00a0%" in str(curl_printed("soit 83,5 % des enfants"))
+    assert "<code>12 %</code>" in str(render_markdown("code `12 %` stays as typed"))
