@@ -27,7 +27,7 @@ from markupsafe import Markup
 from briefgen.errors import BriefgenError
 from briefgen.markup import breakable_address, sanitize
 from briefgen.schema import Author, Briefing, Citation, Source, SourceRef
-from briefgen.typography import smart_quotes
+from briefgen.typography import ENGLISH_QUOTES, QUOTED_SPAN, Quotes, quoted, smart_quotes
 
 if TYPE_CHECKING:
     from citeproc import CitationStylesStyle
@@ -261,29 +261,22 @@ def _keep_case(title: str) -> str:
     return _NAME_PARTICLES.sub(particles, _QUOTED_RUN.sub(lambda m: _nocase(m[0]), title))
 
 
-_QUOTED_SPAN = re.compile(r"“([^“”]+)”|‘(?=\S)([^‘]+?)’(?!\w)")
-"""A span a title quotes, in the curly quotes `smart_quotes` sets (not an apostrophe)."""
 OPEN_MARK, CLOSE_MARK = "\ue000", "\ue001"
 """A title's own quotes while the style formats it: which quotes they become depends on
 whether the style quotes the title (private-use characters, never printed)."""
 
 
 def _mark_quotes(title: str) -> str:
-    return _QUOTED_SPAN.sub(lambda m: f"{OPEN_MARK}{m[1] or m[2]}{CLOSE_MARK}", title)
+    return QUOTED_SPAN.sub(lambda m: f"{OPEN_MARK}{m[1] or m[2]}{CLOSE_MARK}", title)
 
 
-@dataclass(frozen=True)
-class Quotes:
-    """The locale's quotation marks: outer, and inner for quotes within quotes."""
-
-    open: str
-    close: str
-    inner_open: str
-    inner_close: str
+_QUOTE_TERMS = ("open-quote", "close-quote", "open-inner-quote", "close-inner-quote")
 
 
 @cache  # one per style object, which `_style` keeps for the process
 def style_quotes(style: CitationStylesStyle) -> Quotes:
+    """The quotation marks of the style's locale."""
+
     def term(name: str, default: str) -> str:
         try:
             found = style.root.get_term(name)
@@ -291,12 +284,39 @@ def style_quotes(style: CitationStylesStyle) -> Quotes:
             return default
         return str(found.text) if found is not None and found.text else default
 
+    english = ENGLISH_QUOTES
+    defaults = (english.open, english.close, english.inner_open, english.inner_close)
     return Quotes(
-        term("open-quote", "“"),
-        term("close-quote", "”"),
-        term("open-inner-quote", "‘"),
-        term("close-inner-quote", "’"),
+        *(term(name, default) for name, default in zip(_QUOTE_TERMS, defaults, strict=True))
     )
+
+
+@cache
+def language_quotes(language: str) -> Quotes:
+    """The quotation marks of `language` (« » in French, „ “ in German), from the CSL
+    locale files citeproc-py ships: the language's own, else its primary dialect's,
+    else English."""
+    from importlib.resources import files
+
+    from citeproc import PRIMARY_DIALECTS
+    from lxml import etree
+
+    primary = language.split("-")[0].lower()
+    folder = files("citeproc") / "data" / "locales"
+    for code in (language, PRIMARY_DIALECTS.get(primary)):
+        locale = folder / f"locales-{code}.xml"
+        if code is None or not locale.is_file():
+            continue
+        root = etree.fromstring(locale.read_bytes())
+        terms = {
+            term.get("name"): term.text or ""
+            for term in root.iter("{http://purl.org/net/xbiblio/csl}term")
+            if term.get("name") in _QUOTE_TERMS and term.get("form") is None
+        }
+        # Some locales (Arabic, Hebrew) give typewriter quotes: English curly ones print.
+        if all(terms.get(name) and terms[name].strip() not in "\"'" for name in _QUOTE_TERMS):
+            return Quotes(*(terms[name] for name in _QUOTE_TERMS))
+    return ENGLISH_QUOTES
 
 
 def settle_quotes(formatted: str, quotes: Quotes) -> str:
@@ -523,7 +543,7 @@ class Citations:
             self.skipped.append((source.id, ref))
         formatted = _linked(citation, source.url)
         if ref.quote:
-            formatted += f" “{html.escape(smart_quotes(ref.quote), quote=False)}”"
+            formatted += f" {quoted(ref.quote, style_quotes(self.style))}"
         return Markup(sanitize(formatted))
 
     def short(self, ref: SourceRef | Source) -> Markup:

@@ -15,7 +15,7 @@ from markupsafe import Markup
 from briefgen.audience import Audience, Labels
 from briefgen.bidi import isolate_right_to_left
 from briefgen.charts import ChartStyle, chart_image
-from briefgen.citations import Citations, load_style, style_file
+from briefgen.citations import Citations, language_quotes, load_style, style_file
 from briefgen.data import table_view
 from briefgen.documents import HANDOUT_SECTIONS, DocumentKind, HandoutSection
 from briefgen.errors import BriefgenError
@@ -33,7 +33,7 @@ from briefgen.qr import qr_codes, source_codes
 from briefgen.schema import Briefing
 from briefgen.timeline import STRIP_FONT_EM, timeline_layout
 from briefgen.translation import LanguageText, plain
-from briefgen.typography import curl_printed, no_runt, smart_quotes
+from briefgen.typography import curl_printed, no_runt, quoted, smart_quotes
 
 if TYPE_CHECKING:
     from citeproc import CitationStylesStyle
@@ -239,6 +239,9 @@ class TemplateRenderer:
             "font_faces": Markup(font_face_css(self.templates)),
             "font_stack": lambda family: Markup(font_stack(family, self.templates)),
             "data_table": lambda table: table_view(table, shown.language),
+            "quoted": lambda text: quoted(
+                text, language_quotes(shown.language), getattr(text, "lang", None)
+            ),
             "chart_src": lambda chart: chart_image(
                 chart, chart_size(kind, rung), self.chart_style, self.templates, shown.language
             ),

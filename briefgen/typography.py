@@ -10,6 +10,7 @@ here, through Jinja's `finalize`; citations (`briefgen/citations.py`) call
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -36,6 +37,34 @@ _TOGETHER = re.compile(
 )
 """Spaces a line must not break at: between a number and its unit or the sign before
 it, and inside a number whose digits are grouped by spaces."""
+
+
+@dataclass(frozen=True)
+class Quotes:
+    """A language's quotation marks: outer, and inner for quotes within quotes."""
+
+    open: str
+    close: str
+    inner_open: str
+    inner_close: str
+
+
+ENGLISH_QUOTES = Quotes("“", "”", "‘", "’")
+QUOTED_SPAN = re.compile(r"“([^“”]+)”|‘(?=\S)([^‘]+?)’(?!\w)")
+"""A span quoted in the curly quotes `smart_quotes` sets (not an apostrophe)."""
+
+
+def quoted(text: str, quotes: Quotes, language: str | None = None) -> Markup:
+    """Plain `text` printed in `quotes` (« … » in French), its own quotes turned into
+    the inner ones: “The ‘poor’ rating”, never “The “poor” rating”. Words in another
+    `language` than the page are tagged with it inside the marks, which are the page's."""
+    printed = str(_printed(text))
+    inner = QUOTED_SPAN.sub(
+        lambda m: f"{escape(quotes.inner_open)}{m[1] or m[2]}{escape(quotes.inner_close)}", printed
+    )
+    if language is not None:
+        inner = f'<span lang="{escape(language)}">{inner}</span>'
+    return Markup(f"{escape(quotes.open)}{inner}{escape(quotes.close)}")
 
 
 def keep_together(text: str) -> str:

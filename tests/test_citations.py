@@ -378,3 +378,30 @@ def test_a_name_particle_in_a_title_stays_lowercase() -> None:
     expected = "Frans de Waal’s Primates, van der Berg’s Data and the Fate of La Mer"
     for text in (str(cite.entry(cite.sources["x"])), str(cite.note(SourceRef(id="x")))):
         assert expected in text, text
+
+
+def test_words_a_note_quotes_nest_their_own_quotes_in_the_styles_marks() -> None:
+    """A quote holding "poor" printed “…rated “poor” or “very poor”””."""
+    cite = chicago()
+    note = str(cite.note(SourceRef(id="anon", quote='rated "poor" or "very poor"')))
+    assert "‘rated “poor” or “very poor”’" in note, note  # en-GB: single outside
+
+
+@pytest.mark.parametrize(
+    ("language", "printed"),
+    [
+        ("en", "“the ‘middle’ word”"),
+        ("fr", "«\u00a0the “middle” word\u00a0»"),
+        ("de", "„the ‚middle‘ word“"),
+        ("ar", "“the ‘middle’ word”"),
+    ],
+)
+def test_a_pull_quote_takes_its_briefings_quotation_marks(language: str, printed: str) -> None:
+    """French prose printed between English quotes; typewriter quotes (Arabic's CSL
+    locale) give way to curly ones."""
+    from html import unescape
+
+    from briefgen.citations import language_quotes
+    from briefgen.typography import quoted
+
+    assert unescape(str(quoted("the 'middle' word", language_quotes(language)))) == printed
