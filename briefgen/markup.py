@@ -267,8 +267,10 @@ _HEADER_CELL = re.compile(r"<th(?=[\s>])(?![^>]*\bscope=)")
 
 # --- Addresses in print --------------------------------------------------------------------
 
-_URL_BREAK = re.compile(r"(?<=/)(?!/)|(?=[.-])")
-"""Where an address may break: after a slash (not inside `//`), before a dot or hyphen.
+_URL_BREAK = re.compile(r"(?<=/)(?!/)|(?=[.\-_?#%~=&])|(?<=[=&])")
+"""Where an address may break, as Chicago breaks URLs: after a slash (not inside `//`),
+before a dot, hyphen, underscore, `?`, `#`, `%` or `~`, before or after `=` and `&`. A
+segment with none of them longer than its line still breaks where it must (CSS `.url`).
 
 A break before `-` keeps the hyphen at the start of the next line, where nobody reads it
 as a hyphenation and pdftotext does not join it away."""
@@ -285,7 +287,7 @@ _HREF = re.compile(r"""\shref\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
 
 def breakable_address(address: str) -> str:
     """`address` (a URL or e-mail address) as HTML that is never hyphenated (CSS `.url`)
-    and breaks only at `/`, `.` or `-`, where <wbr> is put."""
+    and breaks where `_URL_BREAK` allows, where <wbr> is put."""
     pieces = [escape(piece) for piece in _URL_BREAK.split(address) if piece]
     html = "<wbr>".join(pieces)
     for char, kept in _NO_BREAK_AFTER.items():

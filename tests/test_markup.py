@@ -10,7 +10,7 @@ import itertools
 import re
 import shutil
 import subprocess
-from html import escape
+from html import escape, unescape
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -250,11 +250,19 @@ def test_an_address_shown_as_its_own_text_is_not_repeated() -> None:
     assert html.count('<span class="url">') == 2
 
 
-def test_addresses_break_only_after_slash_and_before_dot_or_hyphen() -> None:
-    html = str(render_markdown(f"Bare {LONG_URL} and a-b@example-mail.org.", None, inline=True))
-    pieces = [p.replace("\u2060", "") for p in re.split(r"<wbr>", html)]
+def test_addresses_break_only_where_chicago_breaks_them() -> None:
+    html = str(
+        render_markdown(
+            f"Bare {LONG_URL} and a-b@example-mail.org, {QUERY_URL}.", None, inline=True
+        )
+    )
+    pieces = [unescape(p.replace("\u2060", "")) for p in re.split(r"<wbr>", html)]
     for before, after in itertools.pairwise(pieces):
-        assert before.endswith("/") or after.startswith((".", "-")), (before, after)
+        assert before.endswith(("/", "=", "&")) or after.startswith(tuple(".-_?#%~=&")), (
+            before,
+            after,
+        )
+    assert "page_<wbr>" not in html and "<wbr>_very" in html
     # Unicode would also break after "-" and "?": a word joiner follows each.
     assert html.count("-") == html.count("-\u2060")
     assert html.count("?") == html.count("?\u2060")
@@ -276,6 +284,11 @@ WORDY_URL = (
     "extraordinarily"
 )
 """Long hyphenatable words: in a narrow column, `hyphens: auto` would make `ht‐tps`."""
+QUERY_URL = (
+    "https://example.org/courier/flood?utm_source=rss&ref=front_page_very_long_parameter_"
+    "valuethatneverbreaksanywhereatallbecauseithasnoseparatorwhatsoever"
+)
+"""Underscores, `?`, `=`, `&`, and a segment longer than a fact card's line."""
 PIPE_TABLE = (
     "| Mission | Years | Troops |\n|:--|--:|--:|\n| UNFICYP (Cyprus) | 1964– | 800 |\n"
     "| UNIFIL (Lebanon) | 1978– | 10,000 |"
@@ -298,7 +311,7 @@ def linked_build(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     shutil.copytree(MULTISCRIPT, folder)
     prose = (
         f"Extraordinarily long words: see [the explorer]({LONG_URL}), {LONG_URL}/"
-        f"internationalisation-and-counterintelligence or write to {MAIL}."
+        f"internationalisation-and-counterintelligence or write to {MAIL}; {QUERY_URL}."
     )
     edit_briefing(
         folder,
@@ -326,6 +339,7 @@ def test_addresses_print_whole_and_unhyphenated(linked_build: dict[str, Path], k
     text = pdftotext(linked_build[kind])
     joined = text.replace("\n", "")
     addresses = [LONG_URL, f"{LONG_URL}/internationalisation-and-counterintelligence", MAIL]
+    addresses.append(QUERY_URL)
     for address in [*addresses, WORDY_URL]:
         assert address in joined, f"{kind}: {address} is broken or missing"
     whole_on_a_line = sum(line.count(LONG_URL) for line in text.splitlines())
@@ -355,3 +369,12 @@ def test_pipe_table_prints_as_a_table(linked_build: dict[str, Path]) -> None:
     rows = [line.split() for line in layout.splitlines() if "UNIFIL" in line or "Troops" in line]
     assert rows[0][-3:] == ["Mission", "Years", "Troops"][-3:] or rows[0][-1] == "Troops"
     assert rows[1][-2:] == ["1978–", "10,000"], rows
+
+
+@pytest.mark.parametrize("kind", ["brief", "handout"])
+def test_no_address_runs_off_its_page(linked_build: dict[str, Path], kind: str) -> None:
+    """An address segment longer than its line ran off the page: it must break instead."""
+    from briefgen.preflight import preflight, shipped_font_names
+
+    report = preflight(linked_build[kind], shipped_font_names(TEMPLATES))
+    assert report.text_outside_or_clipped == 0, report.findings
