@@ -349,3 +349,18 @@ def test_a_ladder_of_words_wider_than_the_line_keeps_its_hyphens(tmp_path: Path)
 
     kept, steps = correct_brief(first, again, lambda laid_out: True)
     assert kept is first and steps == []
+
+
+@pytest.mark.parametrize("tag", ['h1 class="title"', 'p class="claim"', "h2"])
+def test_a_word_too_long_for_a_title_is_hyphenated_not_cut(tag: str) -> None:
+    """A German compound wider than the title's line broke anywhere, with no hyphen
+    ("…gese|tz"); display text hyphenates such a word, and only such a word."""
+    from briefgen.pagination import words_broken
+
+    title = "Anhörung zum Grundwasserentnahmeentgeltänderungsgesetz und zur Finanzierung"
+    html = page_html(f'<{tag} lang="de" style="width: 90mm; font-size: 20pt">{title}</{tag}>')
+    views = page_views(lay_out(html, TEMPLATES, [TEMPLATES]).document)
+    assert words_broken(views) == []
+    lines = [line.text for line in views[0].lines]
+    assert any(text.rstrip().endswith(("-", "\u2010")) for text in lines), lines
+    assert not any(text.rstrip().endswith(("Anhö-", "Finan-")) for text in lines), lines
