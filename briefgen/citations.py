@@ -98,6 +98,11 @@ def _patch_citeproc() -> None:
     - It prints a `<label variable="…"/>` whose variable the work does not have, so
       Chicago gave every newspaper article "Edition." and every subsequent note of a
       journal article ", edition". CSL prints a label only beside its variable.
+    - It ignores a name's `initialize="false"`, so Chicago's bibliography printed
+      "Okafor, D." for Dana Okafor wherever the style sets `initialize-with`.
+    - It counts a locator as plural wherever two numbers appear in it, so a section
+      named "Annual maxima, 2008–2024" printed as "sects": a locator is plural only when
+      it is a list or range of numbers ("3–5", "12, 14").
     - It asks the same XPath questions (`xpath_search`, `get_root`) and walks the same
       subtrees (`calls_variable`) for every citation; a style's tree never changes once loaded,
       so each element's answers are kept (`_ANSWERS`), which halves a citation's time.
@@ -134,6 +139,26 @@ def _patch_citeproc() -> None:
 
     model.Label.process = process_label
 
+    name_option = model.Name.get_option
+
+    def get_name_option(self: Any, name: str, context: Any = None, sort_options: Any = None) -> Any:
+        if name == "initialize-with" and str(self.get("initialize", "true")).lower() == "false":
+            return None  # CSL 1.0.1's `initialize="false"`: full given names
+        return name_option(self, name, context, sort_options)
+
+    model.Name.get_option = get_name_option
+
+    is_plural = model.Label._is_plural
+
+    def label_is_plural(self: Any, item: Any) -> bool:
+        if self.get("variable") == "locator" and not _NUMBERS.fullmatch(
+            str(item.locator.identifier)
+        ):
+            return False  # a named section ("Annual maxima, 2008–2024") is one section
+        return bool(is_plural(self, item))
+
+    model.Label._is_plural = label_is_plural
+
     search = model.CitationStylesElement.xpath_search
 
     def xpath_search(self: Any, expression: str) -> list[Any]:
@@ -149,6 +174,12 @@ def _patch_citeproc() -> None:
         if "calls_variable" in element_class.__dict__:
             element_class.calls_variable = _answered(element_class.calls_variable)
     model.Substitute._briefgen_patched = True
+
+
+_NUMBERS = re.compile(
+    r"\s*[\dIVXLCDMivxlcdm]+[a-z]?(?:\s*(?:[-–—,&]|and)\s*[\dIVXLCDMivxlcdm]+[a-z]?)+\s*"
+)
+"""A locator that lists or spans numbers (arabic or roman): `3–5`, `12, 14`, `iv-vi`."""
 
 
 def _has_variable(item: Any, variable: str | None) -> bool:

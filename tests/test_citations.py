@@ -405,3 +405,31 @@ def test_a_pull_quote_takes_its_briefings_quotation_marks(language: str, printed
     from briefgen.typography import quoted
 
     assert unescape(str(quoted("the 'middle' word", language_quotes(language)))) == printed
+
+
+def test_given_names_print_in_full_where_the_style_says_so() -> None:
+    """Chicago sets `initialize="false"`; citeproc-py printed "Okafor, D."."""
+    source = Source(
+        id="x",
+        title="Flood report",
+        type="report",
+        authors=[Author(name="Dana Okafor", family="Okafor")],
+    )
+    cite = citations_for([source])
+    assert str(cite.entry(cite.sources["x"])).startswith("Okafor, Dana.")
+    assert str(cite.note(SourceRef(id="x"))).startswith("Dana Okafor,")
+
+
+@pytest.mark.parametrize(
+    ("section", "label"),
+    [
+        ("Annual maxima, 2008–2024", "sect. Annual"),
+        ("3–5", "sects 3–5"),
+        ("12, 14", "sects 12, 14"),
+    ],
+)
+def test_a_named_section_is_one_section(section: str, label: str) -> None:
+    """Two numbers in a section's name made citeproc-py print "sects"."""
+    cite = citations_for([Source(id="x", title="Flood report", type="report")])
+    locator = Locator(paragraph=None, page=None, section=section)
+    assert label in str(cite.note(SourceRef(id="x", locator=locator)))
