@@ -69,11 +69,22 @@ def impose(data: bytes) -> bytes:
 
 def impose_file(pdf: Path, out: Path | None = None) -> Path:
     """Write `pdf` imposed as a booklet to `out` (default `NAME-booklet.pdf` beside it)."""
+    from briefgen.errors import CommandLineError
     from briefgen.output import write_atomically
 
     target = out or pdf.with_name(pdf.stem + "-booklet.pdf")
+    if target.resolve() == pdf.resolve():
+        raise CommandLineError(
+            "the booklet would replace the PDF it is made from; name another file with -o",
+            target,
+        )
     try:
         data = impose(pdf.read_bytes())
+    except pikepdf.PasswordError:
+        raise BriefgenError(
+            "this PDF is encrypted; impose an unencrypted copy (briefgen's own PDFs are not)",
+            pdf,
+        ) from None
     except pikepdf.PdfError as exc:
         raise BriefgenError(
             f"cannot read this PDF: {' '.join(str(exc).split())[:120]}", pdf

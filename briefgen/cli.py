@@ -27,13 +27,32 @@ folder_paths = click.argument(
 
 
 class BriefgenGroup(click.Group):
-    """click's group, with Ctrl-C reported as "interrupted" and exit status 130."""
+    """click's group, with Ctrl-C reported as "interrupted" and exit status 130, and
+    any other failure as one line: a file the system refused (`path: why`), or an
+    internal error, whose traceback `--debug` prints."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt:
             raise Interrupted() from None
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except OSError as exc:
+            if (ctx.obj or {}).get("debug"):
+                raise
+            why = exc.strerror or str(exc)
+            raise BriefgenError(
+                f"{why[:1].lower()}{why[1:]}; check the path and its permissions", exc.filename
+            ) from None
+        except Exception as exc:
+            if (ctx.obj or {}).get("debug"):
+                raise
+            message = " ".join(str(exc).split())[:200]
+            raise BriefgenError(
+                f"internal error: {type(exc).__name__}: {message} (run with --debug for the "
+                "traceback, and report it)"
+            ) from None
 
 
 @click.group(cls=BriefgenGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
+import jinja2.sandbox
 from markupsafe import Markup
 
 from briefgen.audience import Audience, Labels
@@ -160,6 +161,66 @@ class _SharedBytecode(jinja2.BytecodeCache):
 _BYTECODE = _SharedBytecode()
 
 
+MAX_REPEATED = 100_000
+"""Items or characters a template may make by `*` or `**`: `"x" * 1500000000` took
+6 GB. (The sandbox bounds `range` likewise.)"""
+
+
+class ConfinedLoader(jinja2.FileSystemLoader):
+    """The search path's templates, and only files inside the templates folder: a link to
+    a file elsewhere (`ln -s /etc/passwd brief.html.j2`) is refused, not printed; a file
+    that is not UTF-8 is a located error."""
+
+    def __init__(self, search_path: list[Path], root: Path) -> None:
+        super().__init__([str(p) for p in search_path])
+        self.root = root.resolve()
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        try:
+            source, filename, uptodate = super().get_source(environment, template)
+        except UnicodeDecodeError as exc:
+            found = next(
+                (Path(f) / template for f in self.searchpath if (Path(f) / template).is_file()),
+                None,
+            )
+            raise BriefgenError(
+                f"this template is not UTF-8 text (byte {exc.object[exc.start]:#04x} at "
+                f"offset {exc.start}); save it as UTF-8",
+                found or template,
+            ) from None
+        if not Path(filename).resolve().is_relative_to(self.root):
+            raise BriefgenError(
+                f"this template links to {Path(filename).resolve()}, outside the templates "
+                "folder; copy the file in instead of linking to it",
+                filename,
+            )
+        return source, filename, uptodate
+
+
+class Sandbox(jinja2.sandbox.SandboxedEnvironment):
+    """Templates are configuration, yet a shared audience folder may come from anyone:
+    no access to Python's internals, `range` bounded, and `*`/`**` bounded too."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(
+        self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any
+    ) -> Any:
+        if operator == "**" and isinstance(right, int) and abs(right) > 64:
+            raise jinja2.exceptions.SecurityError(f"a power of {right} is too large for a template")
+        sequences = (str, list, tuple)
+        sized, count = (left, right) if isinstance(left, sequences) else (right, left)
+        repeats = isinstance(sized, sequences) and isinstance(count, int)
+        if operator == "*" and repeats and len(sized) * count > MAX_REPEATED:
+            raise jinja2.exceptions.SecurityError(
+                f"repeating {len(sized)} item(s) {count:,} times is too much for a template "
+                f"(over {MAX_REPEATED:,})"
+            )
+        return super().call_binop(context, operator, left, right)
+
+
 class TemplateRenderer:
     """A Jinja environment for one audience: strict, autoescaped, audience folder first."""
 
@@ -170,8 +231,8 @@ class TemplateRenderer:
         self.chart_style = ChartStyle(
             config.palette.accent, config.palette.ink, config.palette.muted, config.fonts.headings
         )
-        self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader([str(p) for p in audience.search_path]),
+        self.env = Sandbox(
+            loader=ConfinedLoader(list(audience.search_path), self.templates),
             undefined=jinja2.StrictUndefined,
             autoescape=True,
             trim_blocks=True,

@@ -74,3 +74,40 @@ def test_booklet_command_refuses_what_is_not_a_pdf(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.stderr.startswith("x.pdf: cannot read this PDF")
     assert len(result.stderr.splitlines()) == 1
+
+
+def a_pdf(path: Path, encrypted: bool = False) -> Path:
+    import pikepdf
+
+    with pikepdf.new() as pdf:
+        pdf.add_blank_page()
+        encryption = pikepdf.Encryption(owner="o", user="u") if encrypted else False
+        pdf.save(path, encryption=encryption)
+    return path
+
+
+def test_booklet_never_replaces_its_own_pdf(tmp_path: Path) -> None:
+    before = a_pdf(tmp_path / "h.pdf").read_bytes()
+    result = run_cli("booklet", "h.pdf", "-o", "h.pdf", cwd=tmp_path)
+    assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1, result.stderr
+    assert "would replace the PDF it is made from" in result.stderr
+    assert (tmp_path / "h.pdf").read_bytes() == before
+
+
+def test_booklet_of_an_encrypted_pdf_is_one_line(tmp_path: Path) -> None:
+    a_pdf(tmp_path / "locked.pdf", encrypted=True)
+    result = run_cli("booklet", "locked.pdf", cwd=tmp_path)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "locked.pdf: this PDF is encrypted; impose an unencrypted copy (briefgen's own PDFs "
+        "are not)\n"
+    )
+
+
+def test_an_output_path_the_system_refuses_is_one_line(tmp_path: Path) -> None:
+    """A file where a folder should be gave a FileExistsError traceback."""
+    a_pdf(tmp_path / "h.pdf")
+    (tmp_path / "f").write_text("a file, not a folder")
+    result = run_cli("booklet", "h.pdf", "-o", "f/x.pdf", cwd=tmp_path)
+    assert result.exit_code == 1 and len(result.stderr.splitlines()) == 1, result.stderr
+    assert result.stderr.startswith("f: ") and "check the path" in result.stderr

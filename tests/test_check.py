@@ -150,3 +150,51 @@ def test_watch_previews_through_the_same_checks(project: Path) -> None:
     preview = Preview(project / "templates", [folder], "general")
     page = preview.render("mini", "general", "brief", nonce="n")
     assert "briefgen-error" in page and "U+1F0A1" in page
+
+
+def test_a_template_linked_to_a_file_outside_the_templates_fails_check(
+    project: Path, tmp_path: Path
+) -> None:
+    """`ln -s /etc/passwd brief.html.j2` printed the file into the brief."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0\n", encoding="utf-8")
+    template = project / "templates" / "audiences" / "press" / "brief.html.j2"
+    template.unlink()
+    template.symlink_to(secret)
+    status, errors, _ = check(project)
+    assert status == 1
+    assert errors == [
+        f"templates/audiences/press/brief.html.j2: this template links to {secret.resolve()}, "
+        "outside the templates folder; copy the file in instead of linking to it"
+    ]
+
+
+def test_a_template_that_is_not_utf8_fails_check_at_its_file(project: Path) -> None:
+    template = project / "templates" / "audiences" / "press" / "brief.html.j2"
+    template.write_bytes(b'{% extends "base/brief.html.j2" %}\xff')
+    status, errors, _ = check(project)
+    assert status == 1
+    assert errors == [
+        "templates/audiences/press/brief.html.j2: this template is not UTF-8 text (byte 0xff "
+        "at offset 34); save it as UTF-8"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ('{% set s = "x" * 1500000000 %}', "repeating 1 item(s) 1,500,000,000 times"),
+        ("{{ 2 ** 100000000 }}", "a power of 100000000 is too large"),
+        ("{% for i in range(10 ** 9) %}{% endfor %}", "Range too big"),
+        ("{{ briefing.__class__.__mro__ }}", "__class__"),
+    ],
+)
+def test_a_template_cannot_exhaust_the_machine_or_reach_python(
+    project: Path, expression: str, message: str
+) -> None:
+    """Templates run sandboxed: `"x" * 1500000000` took 6 GB and 52 s."""
+    template = project / "templates" / "base" / "handout.html.j2"
+    line = break_block(template, "summary", expression)
+    status, errors, _ = check(project)
+    assert status == 1 and len(errors) == 1, errors
+    assert errors[0].startswith(f"templates/base/handout.html.j2:{line}: ") and message in errors[0]
