@@ -281,6 +281,12 @@ def data_path(
     path = file_in_folder(name, folder, loaded, location, "data file")
     if isinstance(path, BriefgenError):
         return path
+    if path.exists() and not path.is_file():
+        return loaded.error(
+            location,
+            f'"{name}" is not a regular file (a folder, pipe or device); save the data as a '
+            "CSV file",
+        )
     if not path.is_file():
         present = sorted(p.name for p in folder.glob("*.csv"))
         hint = did_you_mean(name, present) or (

@@ -118,6 +118,8 @@ def read_text(path: Path, what: str = "file") -> str:
         raise BriefgenError(f"{what} not found; check the path", path)
     if path.is_dir():
         raise BriefgenError(f"expected a {what} but found a folder", path)
+    if not path.is_file():  # reading a pipe or a device would wait, or never end
+        raise BriefgenError(f"this {what} is not a regular file (a pipe or device)", path)
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -304,6 +306,11 @@ def _unbuildable_node(text: str) -> tuple[int | None, int | None, str | None]:
     return None, None, None
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""Control characters (not tab or line ends): printed, they are invisible or garble the
+PDF's metadata; YAML forbids them raw but writes them as escapes (`"a\\0b"`)."""
+
+
 def check_shape(loaded: LoadedYaml) -> None:
     """Refuse alias bombs and absurd nesting before anything copies the data.
 
@@ -316,6 +323,12 @@ def check_shape(loaded: LoadedYaml) -> None:
     open_nodes: set[int] = set()
 
     def size(node: Any, location: Location) -> tuple[int, int]:
+        if isinstance(node, str) and (control := _CONTROL.search(node)):
+            raise loaded.error(
+                location,
+                f"control character U+{ord(control[0]):04X} in the text (a YAML escape such "
+                "as \\0 or \\a); delete it",
+            )
         if not isinstance(node, dict | list):
             return 1, len(node) if isinstance(node, str) else 0
         if id(node) in sizes:

@@ -216,3 +216,15 @@ def test_string_alias_bomb_is_refused_by_its_expanded_size(tmp_path: Path) -> No
 def test_text_under_the_expanded_limit_loads(tmp_path: Path) -> None:
     text = 'summary: &s "' + "x" * 10_000 + '"\nkeywords: [' + ", ".join(["*s"] * 50) + "]\n"
     assert len(load_yaml(write(tmp_path, text)).data["keywords"]) == 50
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="needs named pipes")
+def test_a_pipe_is_refused_not_read(tmp_path: Path) -> None:
+    """A source text that was a named pipe made `check` wait forever."""
+    import os
+
+    pipe = tmp_path / "article.txt"
+    os.mkfifo(pipe)
+    with pytest.raises(BriefgenError) as caught:
+        read_text(pipe, "source text")
+    assert "not a regular file" in str(caught.value)
