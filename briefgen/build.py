@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import threading
 import time
 import traceback
-from collections.abc import Generator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -413,6 +416,39 @@ class Failed:
 JobOutcome = Done | Failed
 
 
+DOCUMENT_TIME_LIMIT_SECONDS = 180
+"""Wall time one document may take, layouts and fit included: an ordinary one takes a
+second or two, and `* { column-count: 30 }` in a stylesheet took 92 s (then failed)."""
+
+
+@contextmanager
+def time_limit(seconds: float, inputs: Inputs, kind: DocumentKind) -> Iterator[None]:
+    """Stop the document after `seconds` with a located error (in the main thread of a
+    process, where a timer signal can interrupt the engine; elsewhere, no limit)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+        signal, "setitimer"
+    ):
+        yield
+        return
+    style = inputs.audience.folder / "style.css"
+
+    def expired(signum: int, frame: object) -> None:
+        raise BriefgenError(
+            f"[{inputs.audience.name}/{kind}] laying this document out took over "
+            f"{seconds:g} s; a stylesheet may ask for too much (a large column-count, huge "
+            "sizes or repeats), or the content is far too long",
+            style if style.is_file() else inputs.loaded.path,
+        )
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def do_job(order: WorkOrder, index: int) -> JobOutcome:
     """Make (or check) one document; every failure comes back as a `Failed` value."""
     job = order.jobs[index]
@@ -422,7 +458,8 @@ def do_job(order: WorkOrder, index: int) -> JobOutcome:
             check_document(inputs, job.kind, order.options)
             return Done(index, None)
         last = FitMemo.from_json(json.loads(job.last_fit)) if job.last_fit else None
-        made = make_document(inputs, job.kind, order.options, last, job.layout_inputs)
+        with time_limit(DOCUMENT_TIME_LIMIT_SECONDS, inputs, job.kind):
+            made = make_document(inputs, job.kind, order.options, last, job.layout_inputs)
         return Done(index, made)
     except BriefgenError as exc:
         return Failed(index, str(exc), traceback.format_exc() if order.debug else None)

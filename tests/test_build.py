@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -126,3 +127,27 @@ def test_html_is_written_next_to_pdf(seed_build: SeedBuild, kind: str) -> None:
     output = seed_build["general"][kind]
     html = output.path.with_suffix(".html")
     assert html.is_file() and "<html" in html.read_text(encoding="utf-8")
+
+
+def test_a_document_that_takes_too_long_is_stopped_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`* { column-count: 30 }` in a stylesheet took 92 s: every document has a time limit,
+    here cut to a few milliseconds so any layout passes it."""
+    import shutil
+
+    from briefgen import build
+    from tests.conftest import run_cli
+    from tests.test_validate import GOOD
+
+    shutil.copytree(TEMPLATES, tmp_path / "templates")
+    (tmp_path / "content" / "mini").mkdir(parents=True)
+    (tmp_path / "content" / "mini" / "briefing.yaml").write_text(GOOD, encoding="utf-8")
+    monkeypatch.setattr(build, "DOCUMENT_TIME_LIMIT_SECONDS", 0.005)
+    result = run_cli("build", "-a", "general", "-j", "1", cwd=tmp_path)
+    assert result.exit_code == 1
+    assert "laying this document out took over 0.005 s" in result.output, result.output
+    assert "Traceback" not in result.output
+    assert not list((tmp_path / "build").glob("**/*.pdf"))
+    signal_left = __import__("signal").getitimer(__import__("signal").ITIMER_REAL)
+    assert signal_left == (0.0, 0.0)  # the timer never outlives its document
