@@ -21,7 +21,8 @@ from briefgen.paths import CONFIG_NAME, audience_folder, audience_names, base_fo
 from briefgen.schema import LanguageTag, Strict, Text, Url
 from briefgen.validate import validate_model
 
-Colour = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
+COLOUR_PATTERN = r"^#[0-9a-fA-F]{6}$"
+Colour = Annotated[str, StringConstraints(pattern=COLOUR_PATTERN)]
 FontFamily = Literal["Noto Serif", "Noto Sans"]
 
 

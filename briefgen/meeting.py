@@ -17,7 +17,7 @@ from briefgen.audience import Audience, load_audience
 from briefgen.errors import BriefgenError, did_you_mean, display_path
 from briefgen.glyphs import covered_codepoints, field_errors
 from briefgen.load import LoadedYaml, load_yaml, strings_in
-from briefgen.paths import BRIEFING_FILE
+from briefgen.paths import BRIEFING_FILE, BRIEFING_NAME
 from briefgen.schema import MAX_ITEMS, Name, Strict, Text
 from briefgen.validate import ContentErrors, validate_model
 
@@ -26,7 +26,8 @@ Clock = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^([01]?[0-9]|2[0-3]):[0-5][0-9]$")
 ]
 """A time of day as HH:MM, 24-hour."""
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=100)]
+Slug = Annotated[str, StringConstraints(pattern=BRIEFING_NAME.pattern)]
+"""A briefing folder's name, as `briefgen new` makes it."""
 DocumentChoice = Literal["brief", "handout", "both"]
 KIND_ORDER: dict[DocumentChoice, tuple[Literal["brief", "handout"], ...]] = {
     "brief": ("brief",),

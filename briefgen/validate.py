@@ -23,7 +23,7 @@ from briefgen.load import (
     read_text,
     strings_in,
 )
-from briefgen.paths import BRIEFING_FILE, NAME_RULE
+from briefgen.paths import BRIEFING_FILE, BRIEFING_NAME, BRIEFING_NAME_RULE, NAME_PATTERN, NAME_RULE
 from briefgen.prose_limits import check_prose, markdown_fields, prose_problem
 from briefgen.schema import Briefing, Locator, Source, SourceRef
 from briefgen.source_text import Block, SourceText, normalize, parse_source_text
@@ -195,7 +195,8 @@ def explain(detail: ErrorDetails, model: type[BaseModel], location: Location) ->
         expected = str(ctx.get("expected", "")).replace("'", '"')
         return f'"{key}" must be one of {expected}, but it is {_type_name(value)}'
     if kind == "string_pattern_mismatch":
-        return f'"{key}" has the wrong form ({_short(str(value))}); {pattern_hint(key)}'
+        hint = pattern_hint(key, str(ctx.get("pattern", "")))
+        return f'"{key}" has the wrong form ({_short(str(value))}); {hint}'
     if kind == "value_error":  # a check of our own: its message says what is wrong
         reason = str(ctx.get("error", detail["msg"]))
         return f'"{key}" {reason}'
@@ -204,14 +205,27 @@ def explain(detail: ErrorDetails, model: type[BaseModel], location: Location) ->
     return f'"{key}": {detail["msg"]}'
 
 
-def pattern_hint(key: str) -> str:
-    if key == "url":
+def pattern_hint(key: str, pattern: str = "") -> str:
+    """How to write a value of `pattern` (the pattern decides, not the key's name)."""
+    from briefgen.audience import COLOUR_PATTERN
+
+    hints = {
+        COLOUR_PATTERN: "write a colour as # and six hex digits, e.g. #1f3b5c",
+        BRIEFING_NAME.pattern: f"write a briefing folder's name: {BRIEFING_NAME_RULE}",
+        f"^{NAME_PATTERN}$": f"use {NAME_RULE}, e.g. ministers",
+        r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$": 'use a language tag such as "en", "en-GB", "az" or "ru"',
+        r"^[a-z0-9][a-z0-9_.-]*$": (
+            "use lower-case letters, digits, '-', '_' and '.' only, e.g. icg-2020"
+            if key == "id"
+            else "use lower-case letters, digits, '-', '_' and '.' only, as in a file name"
+        ),
+        r"\.csv$": "name a .csv file in the briefing folder",
+    }
+    if key == "url" or pattern.startswith("^(https?"):
         return "write a web address starting with https:// (or http://, mailto:)"
-    if key == "id":
-        return "use lower-case letters, digits, '-', '_' and '.' only, e.g. icg-2020"
-    if key == "language":
-        return 'use a language tag such as "en", "az" or "ru"'
-    return f"use {NAME_RULE}, e.g. ministers"
+    if pattern.startswith("^([01]?[0-9]"):
+        return "write a time of day as HH:MM, e.g. 09:30"
+    return hints.get(pattern, "check how it is written")
 
 
 def allowed_keys(model: type[BaseModel], location: Location) -> list[str]:

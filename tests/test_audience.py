@@ -226,3 +226,24 @@ def test_every_text_filled_by_str_format_allows_only_its_placeholders(
     error = caught.value
     assert (error.path, error.line) == (config, len(lines) + line_of_key)
     assert " may be used, as they are" in error.message
+
+
+@pytest.mark.parametrize(
+    ("setting", "hint"),
+    [
+        ('palette: {accent: "#fff"}', "write a colour as # and six hex digits"),
+        ("citations: {style: Chicago, locale: en-GB}", "as in a file name"),
+        ("citations: {style: chicago-notes-bibliography, locale: en_GB}", "language tag"),
+    ],
+)
+def test_a_value_of_the_wrong_form_gets_the_hint_for_its_kind(
+    tmp_path: Path, setting: str, hint: str
+) -> None:
+    """Every such value got the audience-name hint ("… e.g. ministers")."""
+    templates = copy_templates(tmp_path)
+    (templates / "audiences" / "x").mkdir()
+    (templates / "audiences" / "x" / "audience.yaml").write_text(setting + "\n", encoding="utf-8")
+    with pytest.raises(BriefgenError) as caught:
+        load_audience(templates, "x")
+    assert "has the wrong form" in caught.value.message and hint in caught.value.message
+    assert "ministers" not in caught.value.message
