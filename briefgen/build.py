@@ -33,7 +33,12 @@ from briefgen.incremental import MANIFEST_NAME, Job, Manifest, Record
 from briefgen.load import LoadedYaml, Location, strings_in
 from briefgen.output import replace_set
 from briefgen.page_boxes import page_views, root_element
-from briefgen.pagination import TIGHTER_STYLESHEET, correct_brief, paginate_handout
+from briefgen.pagination import (
+    COVER_STYLESHEET,
+    TIGHTER_STYLESHEET,
+    correct_brief,
+    paginate_handout,
+)
 from briefgen.paths import audience_folder, base_folder
 from briefgen.render_html import TemplateRenderer
 from briefgen.scaffold import placeholder_errors
@@ -269,10 +274,11 @@ def make_document(
     if kind == "handout":
         html = document_html(inputs, kind)
         # Laid out again if a hyphen ladder or a stranded last page shows (pagination.py).
-        tighter = inputs.audience.find(TIGHTER_STYLESHEET)
+        tighter, cover = (inputs.audience.find(n) for n in (TIGHTER_STYLESHEET, COVER_STYLESHEET))
         paginated = paginate_handout(
             lambda extra_css: lay_out_here(html, extra_css),
             tighter.read_text(encoding="utf-8") if tighter is not None else "",
+            cover.read_text(encoding="utf-8") if cover is not None else "",
         )
         laid_out, steps = paginated.laid_out, paginated.describe()
     else:

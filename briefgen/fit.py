@@ -1298,11 +1298,16 @@ def _does_not_fit(
         name = _attribute(fragment, "data-section")
         if name:
             sections[name] = sections.get(name, 0.0) + fragment.border.height
-    longest = sorted(sections.items(), key=lambda kv: -kv[1])[:3]
-    listing = ", ".join(f"{name.replace('_', ' ')} {h / PX_PER_MM:.0f} mm" for name, h in longest)
     regions = {
         _attribute(f, "data-region"): f for f in view.fragments if _attribute(f, "data-region")
     }
+    # What sits above the band and the columns (title, subtitle, bottom line) counts too:
+    # a long title can be what does not fit.
+    below = [regions[name].border.y for name in ("band", "main", "side") if name in regions]
+    if below:
+        sections["title and bottom line"] = min(below) - view.content.y
+    longest = sorted(sections.items(), key=lambda kv: -kv[1])[:3]
+    listing = ", ".join(f"{name.replace('_', ' ')} {h / PX_PER_MM:.0f} mm" for name, h in longest)
     columns = ""
     if "main" in regions and "side" in regions:
         main, side = regions["main"].content_height, regions["side"].content_height

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from briefgen.page_boxes import Line, PageView, page_views, root_element, root_font_size
@@ -49,6 +49,8 @@ PX_PER_PT = 4 / 3
 """WeasyPrint's computed lengths are CSS pixels."""
 
 
+COVER_STYLESHEET = "css/handout-cover-compact.css"
+"""The cover set compact, when it would run onto a second page: a template file."""
 TIGHTER_STYLESHEET = "css/handout-tighter.css"
 """What setting the handout tighter changes (notes, spacing): a template file, found on
 the audience's search path like the handout's own stylesheets."""
@@ -84,9 +86,11 @@ class Setting:
     narrowed: tuple[tuple[str, float | None], ...] = ()
     """Display blocks set narrower to end their runt: (selector, width in CSS px), or
     width None where narrowing cost the block a line (a word broken, or pushed along)."""
+    compact_cover: bool = False
+    """The cover set compact (COVER_STYLESHEET): it ran onto a second page."""
 
-    def css(self, root_size_px: float, tighter_css: str) -> str:
-        rules = []
+    def css(self, root_size_px: float, tighter_css: str, cover_css: str = "") -> str:
+        rules = [cover_css] if self.compact_cover else []
         if self.unhyphenated:
             selectors = ",\n".join(sorted(self.unhyphenated))
             rules.append(f"{selectors} {{ hyphens: manual !important; }}")
@@ -111,6 +115,8 @@ class Setting:
         mended = [width for _, width in self.narrowed if width is not None]
         if mended:
             steps.append(f"no runt: {len(mended)} title(s) or heading(s) set narrower")
+        if self.compact_cover:
+            steps.append("cover set compact (it ran onto a second page)")
         if self.tighter:
             steps.append(f"{TIGHTER[self.tighter - 1].describe} (last page was a scrap)")
         return steps
@@ -129,11 +135,10 @@ class Setting:
         if not ladders and not runts:
             return None
         narrowed.update(runts)
-        return Setting(
-            self.tighter,
-            self.unhyphenated | ladders,
-            self.hyphenated,
-            tuple(sorted(narrowed.items())),
+        return replace(
+            self,
+            unhyphenated=self.unhyphenated | ladders,
+            narrowed=tuple(sorted(narrowed.items())),
         )
 
     def without_failed(self, before: Proof, after: Proof) -> Setting | None:
@@ -150,7 +155,12 @@ class Setting:
         if not failed and not broken:
             return None
         narrowed = tuple((sel, None if sel in failed else w) for sel, w in self.narrowed)
-        return Setting(self.tighter, self.unhyphenated - broken, self.hyphenated | broken, narrowed)
+        return replace(
+            self,
+            unhyphenated=self.unhyphenated - broken,
+            hyphenated=self.hyphenated | broken,
+            narrowed=narrowed,
+        )
 
 
 @dataclass(frozen=True)
@@ -168,6 +178,12 @@ class Proof:
     smallest_pt: float
     broken_words: frozenset[str] = frozenset()
     """Selectors of the blocks with a word broken at a line's end without a hyphen."""
+    cover_pages: int = 1
+    """How many pages the cover (`.cover`) runs over."""
+
+    @property
+    def cover_spilled(self) -> bool:
+        return self.cover_pages > 1
 
     @property
     def stranded(self) -> bool:
@@ -198,7 +214,12 @@ def read_proof(document: Any, views: list[PageView] | None = None) -> Proof:
         {selector(element): lines for element, _, lines in display},
         min(sizes, default=0.0) / PX_PER_PT,
         frozenset(selector(element) for element in words_broken(views)),
+        len({f.page for view in views for f in view.fragments if _is_cover(f.element)}) or 1,
     )
+
+
+def _is_cover(element: Any) -> bool:
+    return "cover" in str(element.get("class") or "").split()
 
 
 def fill(view: PageView) -> float:
@@ -339,26 +360,33 @@ class Paginated:
         return ", ".join(steps)
 
 
-def paginate_handout(lay_out: Callable[[str], Any], tighter_css: str) -> Paginated:
+def paginate_handout(
+    lay_out: Callable[[str], Any], tighter_css: str, cover_css: str = ""
+) -> Paginated:
     """The handout laid out by `lay_out(extra_css)`, again with ladders and runts
-    corrected and, when its last page is a stranded scrap, tighter (`tighter_css`, the
-    audience's TIGHTER_STYLESHEET); at most `MAX_LAYOUTS` layouts."""
+    corrected; with its cover compact (`cover_css`, the audience's COVER_STYLESHEET) when
+    the cover ran onto a second page; and, when its last page is a stranded scrap,
+    tighter (`tighter_css`, its TIGHTER_STYLESHEET); at most `MAX_LAYOUTS` layouts."""
     setting = Setting()
     laid_out = lay_out("")
     proof = read_proof(laid_out.document)
     root_size = root_font_size(laid_out.document)
     layouts = 1
     tried = 0  # the last step of TIGHTER tried
+    cover_tried = False
     while layouts < MAX_LAYOUTS:
         corrected = setting.corrected(proof)
         if corrected is not None:
             candidate = corrected
+        elif proof.cover_spilled and cover_css and not cover_tried:
+            cover_tried = True
+            candidate = replace(setting, compact_cover=True)
         elif proof.stranded and tried < len(TIGHTER):
             tried += 1
-            candidate = Setting(tried, setting.unhyphenated, setting.hyphenated, setting.narrowed)
+            candidate = replace(setting, tighter=tried)
         else:
             break
-        attempt = lay_out(candidate.css(root_size, tighter_css))
+        attempt = lay_out(candidate.css(root_size, tighter_css, cover_css))
         layouts += 1
         checked = read_proof(attempt.document)
         failed = candidate.without_failed(proof, checked)
@@ -366,10 +394,14 @@ def paginate_handout(lay_out: Callable[[str], Any], tighter_css: str) -> Paginat
             if layouts == MAX_LAYOUTS:
                 break
             candidate = failed
-            attempt = lay_out(candidate.css(root_size, tighter_css))
+            attempt = lay_out(candidate.css(root_size, tighter_css, cover_css))
             layouts += 1
             checked = read_proof(attempt.document)
-        if candidate.tighter == setting.tighter or better(checked, proof):
+        if candidate.compact_cover != setting.compact_cover:
+            keep = checked.pages <= proof.pages and checked.cover_pages < proof.cover_pages
+        else:
+            keep = candidate.tighter == setting.tighter or better(checked, proof)
+        if keep:
             setting, laid_out, proof = candidate, attempt, checked
     return Paginated(laid_out, setting, layouts, proof.stranded)
 

@@ -213,7 +213,9 @@ def pattern_hint(key: str, pattern: str = "") -> str:
         COLOUR_PATTERN: "write a colour as # and six hex digits, e.g. #1f3b5c",
         BRIEFING_NAME.pattern: f"write a briefing folder's name: {BRIEFING_NAME_RULE}",
         f"^{NAME_PATTERN}$": f"use {NAME_RULE}, e.g. ministers",
-        r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$": 'use a language tag such as "en", "en-GB", "az" or "ru"',
+        r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$": (
+            'use a language tag such as "en", "en-GB", "az" or "ru"'
+        ),
         r"^[a-z0-9][a-z0-9_.-]*$": (
             "use lower-case letters, digits, '-', '_' and '.' only, e.g. icg-2020"
             if key == "id"

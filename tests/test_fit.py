@@ -214,6 +214,13 @@ def many_facts(data: Any) -> None:
         item["label"] = str(item["label"]) + ", as the article states it, in its own words"
 
 
+def long_title(data: Any) -> None:
+    """A title a third of the page tall, and a long bottom line: the top of the page,
+    not any section, is what does not fit."""
+    data["title"] = " ".join([str(data["title"])] * 7)
+    data["bottom_line"] = " ".join([str(data["bottom_line"])] * 3)
+
+
 def long_argument(data: Any) -> None:
     extra = copy.deepcopy(data["argument"])
     for claim in extra:
@@ -239,6 +246,7 @@ def build(
         ("long-summary", long_summary, True),
         ("many-facts", many_facts, True),
         ("long-argument", long_argument, False),
+        ("long-title", long_title, False),
     ],
 )
 def test_overflow_is_fitted_whole_or_fails_saying_what_to_shorten(
@@ -260,6 +268,8 @@ def test_overflow_is_fitted_whole_or_fails_saying_what_to_shorten(
         assert "in: [handout]" in message
         if slug == "long-argument":
             assert "Longest sections: argument" in message, message
+        if slug == "long-title":
+            assert "Longest sections: title and bottom line" in message, message
         assert not brief_pdf.exists(), "a brief that does not fit must not be written"
         return
     assert fits, f"{slug}: expected a refusal"

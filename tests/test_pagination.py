@@ -295,10 +295,14 @@ def test_the_build_runs_the_pass_on_both_documents(
 
     seen: list[str] = []
 
-    def handout_pass(lay_out_css: Callable[[str], Any], tighter_css: str) -> pagination.Paginated:
+    def handout_pass(
+        lay_out_css: Callable[[str], Any], tighter_css: str, cover_css: str
+    ) -> pagination.Paginated:
         seen.append("handout")
-        assert tighter_css == TIGHTER_CSS  # the audience's, found on its search path
-        return pagination.paginate_handout(lay_out_css, tighter_css)
+        # The audience's stylesheets, found on its search path.
+        assert tighter_css == TIGHTER_CSS
+        assert cover_css == (TEMPLATES / "base" / pagination.COVER_STYLESHEET).read_text()
+        return pagination.paginate_handout(lay_out_css, tighter_css, cover_css)
 
     def brief_pass(laid_out: Any, *args: Any) -> tuple[Any, list[str]]:
         seen.append("brief")
@@ -364,3 +368,28 @@ def test_a_word_too_long_for_a_title_is_hyphenated_not_cut(tag: str) -> None:
     lines = [line.text for line in views[0].lines]
     assert any(text.rstrip().endswith(("-", "\u2010")) for text in lines), lines
     assert not any(text.rstrip().endswith(("Anhö-", "Finan-")) for text in lines), lines
+
+
+def test_a_cover_that_runs_onto_a_second_page_is_set_compact() -> None:
+    """A long title and bottom line pushed the cover's contents onto page 2, which the
+    cover's page break then left nearly empty."""
+    from briefgen.pagination import COVER_STYLESHEET, read_proof
+
+    briefing, _ = load_briefing(SEED)
+    long = briefing.model_copy(
+        update={
+            "title": " ".join(["Russian peacekeepers in Azerbaijan, the ceasefire"] * 4),
+            "bottom_line": " ".join([briefing.bottom_line or briefing.summary] * 2),
+        }
+    )
+    html = TemplateRenderer(load_audience(TEMPLATES, "general")).render("handout", long)
+    cover_css = (TEMPLATES / "base" / COVER_STYLESHEET).read_text(encoding="utf-8")
+
+    def lay_out_css(css: str) -> LaidOut:
+        return lay_out(html, SEED, ROOTS, extra_css=css)
+
+    assert read_proof(lay_out_css("").document).cover_pages == 2
+    paginated = paginate_handout(lay_out_css, TIGHTER_CSS, cover_css)
+    assert read_proof(paginated.laid_out.document).cover_pages == 1
+    assert "cover set compact" in paginated.describe()
+    assert paginate_handout(lay_out_css, TIGHTER_CSS).setting.compact_cover is False
