@@ -26,7 +26,7 @@ from urllib.parse import quote, unquote, urlsplit
 from briefgen.audience import Audience, load_audience
 from briefgen.documents import DOCUMENT_KINDS, DocumentKind
 from briefgen.errors import BriefgenError, CommandLineError, display_path
-from briefgen.fit import FitMemo, fit_brief, unprinted
+from briefgen.fit import FitMemo, fit_brief, select, unprinted
 from briefgen.fonts import font_face_css, svg_font_family
 from briefgen.glyphs import check_audience_glyphs, check_briefing_glyphs
 from briefgen.incremental import MANIFEST_NAME, Job, Manifest, Record
@@ -40,7 +40,7 @@ from briefgen.pagination import (
     paginate_handout,
 )
 from briefgen.paths import audience_folder, base_folder
-from briefgen.render_html import TemplateRenderer
+from briefgen.render_html import TemplateRenderer, available_sections, handout_sections
 from briefgen.scaffold import placeholder_errors
 from briefgen.schema import Briefing
 from briefgen.stamp import Stamps, stamp_document
@@ -280,7 +280,8 @@ def make_document(
             tighter.read_text(encoding="utf-8") if tighter is not None else "",
             cover.read_text(encoding="utf-8") if cover is not None else "",
         )
-        laid_out, steps = paginated.laid_out, paginated.describe()
+        laid_out = paginated.laid_out
+        steps = ", ".join(filter(None, [paginated.describe(), left_out_note(inputs)]))
     else:
         fitted = fit_brief(
             inputs.briefing,
@@ -316,6 +317,18 @@ def make_document(
     raise_refusals(laid_out.log, inputs, kind, options)
     seconds = time.perf_counter() - started
     return MadeDocument(kind, html, data, laid_out.pages, seconds, steps, web, memo)
+
+
+def left_out_note(inputs: Inputs) -> str:
+    """The sections with content that this audience's handout does not print (its
+    `handout.sections`), so that the summary table says so: nothing is left out unsaid."""
+    shown = select(inputs.briefing, inputs.audience, "handout").briefing
+    printed = handout_sections(shown, inputs.audience)
+    left_out = [name for name in available_sections(shown) if name not in printed]
+    if not left_out:
+        return ""
+    names = ", ".join(name.replace("_", " ") for name in left_out)
+    return f"not in this audience's handout.sections: {names}"
 
 
 def prints_whole(laid_out: LaidOut) -> bool:

@@ -203,8 +203,8 @@ def _read(path: Path, _mtime: int, size: int) -> DataSet:
     for line, cells in rows:
         if len(cells) != len(columns):
             raise BriefgenError(
-                f"this row has {len(cells)} cells but the header names {len(columns)} columns; "
-                "add or remove commas (quote a cell that contains a comma)",
+                f"this row has {len(cells)} cell(s) but the header names {len(columns)} "
+                "column(s); add or remove separators (quote a cell that contains one)",
                 path,
                 line,
             )
@@ -225,9 +225,19 @@ def _read(path: Path, _mtime: int, size: int) -> DataSet:
     )
 
 
+def delimiter_of(text: str) -> str:
+    """The cell separator: a comma, or the semicolon or tab of a header row that has no
+    comma (what a spreadsheet saves in French, German and other decimal-comma locales)."""
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    for candidate in (";", "\t"):
+        if candidate in header and "," not in header:
+            return candidate
+    return ","
+
+
 def _records(text: str) -> Iterator[tuple[int, list[str]]]:
     """Non-blank CSV records with the line each starts on."""
-    reader = csv.reader(io.StringIO(text), strict=True)
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter_of(text), strict=True)
     line = 1
     for cells in reader:
         if any(cell.strip() for cell in cells):

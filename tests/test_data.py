@@ -163,7 +163,7 @@ def test_a_word_among_the_numbers_is_located_in_the_csv(tmp_path: Path) -> None:
     [
         ("", 1, "the data file is empty"),
         ("Region,1990\n", 1, "no data rows"),
-        ("Region,1990\nA,1\nB,2,3\n", 3, "this row has 3 cells but the header names 2"),
+        ("Region,1990\nA,1\nB,2,3\n", 3, "this row has 3 cell(s) but the header names 2"),
         ("Region,,x\nA,1,2\n", 1, "column 2 of the header row has no name"),
         ("Region,a,a\nA,1,2\n", 1, 'column "a" is named twice'),
         ('Region,1990\n"A,1\n', None, "not readable as CSV"),
@@ -192,7 +192,13 @@ def test_check_reports_a_bad_csv_without_a_traceback(tmp_path: Path) -> None:
     assert f"trend.csv:{line_of(csv, 'twenty-nine')}: " in result.output
 
 
-def test_a_semicolon_separated_file_says_so(tmp_path: Path) -> None:
-    folder = briefing_with_data(tmp_path / "b", figures=[BAR_CHART])
-    (folder / "poverty.csv").write_text("Region;1990\nA;1\n", encoding="utf-8")
-    assert "separated by semicolons: save it with commas" in problem(folder)
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_a_semicolon_or_tab_separated_file_is_read(tmp_path: Path, separator: str) -> None:
+    """What a spreadsheet saves in a decimal-comma locale: `Centre;97,1`."""
+    from briefgen.data import read_data
+
+    path = tmp_path / "values.csv"
+    path.write_text(f"Region{separator}Share\nCentre{separator}97,1\nSud{separator}3\n")
+    data = read_data(path)
+    assert data.columns == ("Region", "Share")
+    assert data.numbers("Share", "fr") == [97.1, 3.0]
