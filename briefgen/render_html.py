@@ -221,6 +221,14 @@ class Sandbox(jinja2.sandbox.SandboxedEnvironment):
         return super().call_binop(context, operator, left, right)
 
 
+def attribute_text(value: Any) -> Any:
+    """The `text` filter, for attributes and `<title>` (whence the PDF's metadata): plain
+    text with curly quotes, and ordinary spaces where prose keeps words together."""
+    if not isinstance(value, str) or isinstance(value, Markup):
+        return value
+    return Markup.escape(smart_quotes(plain(value)))
+
+
 class TemplateRenderer:
     """A Jinja environment for one audience: strict, autoescaped, audience folder first."""
 
@@ -247,7 +255,7 @@ class TemplateRenderer:
             md_brief=lambda text: _markdown_without_notes(text, True),
             md_without_notes=lambda text: _markdown_without_notes(text, False),
             plain=lru_cache(maxsize=1024)(plain_text),
-            text=plain,
+            text=attribute_text,
             date=audience.format_date,
             css_string=css_string,
             timeline_layout=timeline_layout,
