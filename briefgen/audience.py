@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints, field_validator
 from ruamel.yaml.comments import CommentedMap
 
 from briefgen.conformance import PdfStandard, combination_problem
@@ -154,6 +154,14 @@ class BriefSettings(Strict):
 
 class HandoutSettings(Strict):
     sections: list[HandoutSection] = Field(min_length=1)
+
+    @field_validator("sections")
+    @classmethod
+    def each_section_once(cls, sections: list[HandoutSection]) -> list[HandoutSection]:
+        twice = next((name for i, name in enumerate(sections) if name in sections[:i]), None)
+        if twice is not None:
+            raise ValueError(f'names "{twice}" twice; list each section once, in print order')
+        return sections
 
 
 class StampSettings(Strict):

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap, CommentedSeq, CommentedSet, TaggedScalar
 from ruamel.yaml.error import MarkedYAMLError, ReusedAnchorWarning, YAMLError
 from ruamel.yaml.reader import ReaderError
 
@@ -161,7 +161,8 @@ def load_yaml(path: Path, what: str = "briefing file") -> LoadedYaml:
     """Parse `path` as a YAML mapping, keeping line and column of every key."""
     text = read_text(path, what)
     if not text.strip():
-        raise BriefgenError(f"{what} is empty; start from `briefgen new SLUG`", path, 1, 1)
+        start = "start from `briefgen new SLUG`" if what == "briefing file" else "write its keys"
+        raise BriefgenError(f"{what} is empty; {start}", path, 1, 1)
     deep = _deepest_bracket_line(text, MAX_FLOW_DEPTH)
     if deep is not None:  # ruamel recurses per level and takes seconds to hit the limit
         raise BriefgenError(
@@ -328,6 +329,14 @@ def check_shape(loaded: LoadedYaml) -> None:
                 location,
                 f"control character U+{ord(control[0]):04X} in the text (a YAML escape such "
                 "as \\0 or \\a); delete it",
+            )
+        if isinstance(node, TaggedScalar | CommentedSet):
+            tag = str(node.tag.value) if isinstance(node, TaggedScalar) else "!!set"
+            tag = tag.replace("tag:yaml.org,2002:", "!!")
+            raise loaded.error(
+                location,
+                f"the YAML tag {tag} is not one briefgen reads; remove it (quote the value to "
+                "keep it as text, write a list as [a, b])",
             )
         if not isinstance(node, dict | list):
             return 1, len(node) if isinstance(node, str) else 0

@@ -144,8 +144,12 @@ def _type_name(value: Any) -> str:
         return f"true/false ({value})"
     if isinstance(value, int | float):
         return f"a number ({value})"
+    if isinstance(value, dt.datetime):
+        return f"a date and time ({value})"
     if isinstance(value, dt.date):
         return f"a date ({value})"
+    if isinstance(value, set | frozenset):
+        return "a set"
     return f'text ("{_short(str(value))}")'
 
 

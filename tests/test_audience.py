@@ -247,3 +247,14 @@ def test_a_value_of_the_wrong_form_gets_the_hint_for_its_kind(
         load_audience(templates, "x")
     assert "has the wrong form" in caught.value.message and hint in caught.value.message
     assert "ministers" not in caught.value.message
+
+
+def test_a_handout_section_listed_twice_is_refused_at_its_line(tmp_path: Path) -> None:
+    templates = copy_templates(tmp_path)
+    (templates / "audiences" / "x").mkdir()
+    config = templates / "audiences" / "x" / "audience.yaml"
+    config.write_text("handout:\n  sections: [summary, argument, summary]\n", encoding="utf-8")
+    with pytest.raises(BriefgenError) as caught:
+        load_audience(templates, "x")
+    assert caught.value.path == config and caught.value.line == 2
+    assert 'names "summary" twice' in caught.value.message
