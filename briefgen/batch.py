@@ -24,7 +24,7 @@ from briefgen.documents import DOCUMENT_KINDS, DocumentKind
 from briefgen.errors import BriefgenError, CommandLineError, display_path
 from briefgen.incremental import Job, Manifest, default_workers, plan
 from briefgen.output import check_writable, exclusive, remove_leftovers
-from briefgen.paths import AUDIENCES_FOLDER, audience_names, find_briefings
+from briefgen.paths import AUDIENCES_FOLDER, audience_names, find_briefings, no_briefing_notice
 from briefgen.summary import DocumentResult, Status
 
 if TYPE_CHECKING:
@@ -139,6 +139,8 @@ def run_build(
     document: built, up to date, refused (with its reason) or not written."""
     known, names = chosen_audiences(templates, audiences)
     folders = find_briefings(paths, content)
+    if not folders:
+        click.echo(no_briefing_notice(content), err=True)
     try:
         check_writable(out)
     except OSError as exc:
@@ -306,6 +308,8 @@ def run_check(
 
     known = audience_list(templates)
     folders = find_briefings(paths, content)
+    if not folders:
+        click.echo(no_briefing_notice(content), err=True)
     console = Console(progress=False, debug=debug)
     prepared = prepare(templates, folders, known, known, strict)
     for problem in prepared.problems:

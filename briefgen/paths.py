@@ -91,8 +91,23 @@ def find_briefings(paths: list[Path], content: Path) -> list[Path]:
     return folders
 
 
+def no_briefing_notice(content: Path) -> str:
+    """What a command says when `content` holds no briefing: not an error, but not silence."""
+    return (
+        f"no briefing in {content}/ yet: a briefing is a folder holding {BRIEFING_FILE}; "
+        "start one with `briefgen new SLUG`"
+    )
+
+
 def check_briefing_name(folder: Path) -> None:
+    """The folder's name is one briefgen can use, and its briefing file is its own (not a
+    link to a file elsewhere, which the build would otherwise read)."""
     resolved = folder.resolve()
+    if not (folder / BRIEFING_FILE).resolve().is_relative_to(resolved):
+        raise BriefgenError(
+            f"{BRIEFING_FILE} links to a file outside its folder; copy the file in instead",
+            folder / BRIEFING_FILE,
+        )
     if not BRIEFING_NAME.fullmatch(resolved.name):
         shown = "".join(c if c.isprintable() else "?" for c in resolved.name[:60])
         raise BriefgenError(

@@ -46,10 +46,13 @@ def test_missing_templates_folder_is_a_usage_error(tmp_path: Path) -> None:
     assert "--templates" in result.stderr
 
 
-def test_empty_content_folder_is_fine(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", ["check", "build"])
+def test_empty_content_folder_is_fine_and_says_so(tmp_path: Path, command: str) -> None:
+    """Nothing is wrong, but silence left a new user guessing."""
     (tmp_path / "content").mkdir()
-    result = run_cli("--templates", str(TEMPLATES), "check", cwd=tmp_path)
+    result = run_cli("--templates", str(TEMPLATES), command, cwd=tmp_path)
     assert result.exit_code == 0, result.stderr
+    assert "no briefing in content/ yet" in result.stderr and "briefgen new" in result.stderr
 
 
 def test_the_installed_command_prints_one_line_and_exits_with_its_code(tmp_path: Path) -> None:
@@ -85,3 +88,16 @@ def test_briefing_folder_names_must_be_safe(tmp_path: Path, name: str) -> None:
         assert result.exit_code == 1, result.stderr
         assert result.stderr.startswith(f'content: briefing folder name "{name}" is not allowed')
         assert result.stderr.count("\n") == 1
+
+
+def test_a_briefing_file_linked_from_elsewhere_is_refused(tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text(GOOD, encoding="utf-8")
+    (tmp_path / "content" / "b").mkdir(parents=True)
+    (tmp_path / "content" / "b" / "briefing.yaml").symlink_to(outside)
+    result = run_cli("--templates", str(TEMPLATES), "check", cwd=tmp_path)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "content/b/briefing.yaml: briefing.yaml links to a file outside its folder; copy the "
+        "file in instead\n"
+    )
