@@ -30,7 +30,7 @@ from briefgen.fit import FitMemo, fit_brief, select, unprinted
 from briefgen.fonts import font_face_css, svg_font_family
 from briefgen.glyphs import check_audience_glyphs, check_briefing_glyphs
 from briefgen.incremental import MANIFEST_NAME, Job, Manifest, Record
-from briefgen.load import LoadedYaml, Location, strings_in
+from briefgen.load import LoadedYaml, Location, read_text, strings_in
 from briefgen.output import replace_set
 from briefgen.page_boxes import page_views, root_element
 from briefgen.pagination import (
@@ -151,6 +151,9 @@ def prepare_audience(audience: Audience, templates: Path, strict: bool) -> Templ
     check_audience_glyphs(audience, templates)
     renderer = TemplateRenderer(audience)
     renderer.compile()
+    for kind in DOCUMENT_KINDS:  # a stylesheet that is not UTF-8: its line and column
+        for stylesheet in renderer.stylesheet_paths(kind):
+            read_text(stylesheet, "stylesheet")
     if strict:
         check_stylesheets(renderer, templates)
     return renderer
@@ -366,10 +369,13 @@ def raise_refusals(
                     "an audience may use files in its own folder only",
                 )
         if location is None:
+            where = stylesheet_line(inputs.renderer.stylesheet_paths(kind), url)
+            path, line = where or (audience_folder(options.templates, name), None)
             raise BriefgenError(
                 f"[{name}/{kind}] a template or stylesheet asked for {url[:80]}, which was "
                 f"refused ({reason}); templates may use files under templates/ only",
-                audience_folder(options.templates, name),
+                path,
+                line,
             )
         raise inputs.loaded.error(
             location,
@@ -382,6 +388,21 @@ def raise_refusals(
             "stylesheet or resource it names, or build without --strict",
             inputs.loaded.path,
         )
+
+
+def stylesheet_line(stylesheets: list[Path], url: str) -> tuple[Path, int] | None:
+    """The stylesheet and line that ask for `url` (by its file name, in a `url()` or an
+    `@import`), when one does."""
+    name = Path(unquote(urlsplit(url).path)).name
+    for path in stylesheets:
+        try:
+            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+        for number, line in enumerate(lines, start=1):
+            if name and name in line and ("url(" in line or "@import" in line):
+                return path, number
+    return None
 
 
 def shown_url(url: str) -> str:

@@ -346,13 +346,30 @@ def fetch_resources(html: str, base_url: Path, allowed_roots: list[Path]) -> Res
     log = ResourceLog()
     fetcher = make_fetcher(allowed_roots, log)
     base = base_url.resolve().as_uri() + "/"
-    for url in fetched_urls(html):
+    queue = [urljoin(base, url) for url in fetched_urls(html)]
+    seen: set[str] = set()
+    while queue and len(seen) < MAX_CHECKED_URLS:
+        url = queue.pop(0)
+        if url in seen:
+            continue
+        seen.add(url)
         try:
-            fetcher.fetch(urljoin(base, url)).close()
+            fetcher.fetch(url).close()
         except Exception:  # refusals are logged by the fetcher; a missing file is not ours
             continue
+        # What an allowed stylesheet asks for in turn (url(), @import) is checked too.
+        parts = urlsplit(url)
+        if parts.scheme == "file" and parts.path.endswith(".css"):
+            try:
+                css = Path(unquote(parts.path)).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            queue += [urljoin(url, found) for found in css_urls(css)]
     return log
 
+
+MAX_CHECKED_URLS = 500
+"""Resources `fetch_resources` asks for at most, stylesheets' own included."""
 
 _AT_LINE = re.compile(r"\bat (\d+):(\d+)\b")
 

@@ -53,11 +53,15 @@ def web_edition(html: str, base: Path, allowed_roots: list[Path], web_css: Path 
     roots = [root.resolve() for root in allowed_roots]
     base_url = base.resolve().as_uri() + "/"
     linked = {
-        path: path.read_text(encoding="utf-8")
+        path: path.read_text(encoding="utf-8", errors="replace")
         for link in re.findall(r'<link rel="stylesheet" href="([^"]+)">', html)
         if (path := local_file(urljoin(base_url, link), roots)) is not None
     }
-    screen_css = web_css.read_text(encoding="utf-8") if web_css and web_css.is_file() else ""
+    screen_css = (
+        web_css.read_text(encoding="utf-8", errors="replace")
+        if web_css and web_css.is_file()
+        else ""
+    )
     shown = shown_characters([html, *linked.values(), screen_css])
 
     def embed(url: str, relative_to: str) -> str:
@@ -78,7 +82,7 @@ def web_edition(html: str, base: Path, allowed_roots: list[Path], web_css: Path 
         path = local_file(urljoin(base_url, match["link"]), roots)
         if path is None:
             return ""
-        text = linked.get(path) or path.read_text(encoding="utf-8")
+        text = linked.get(path) or path.read_text(encoding="utf-8", errors="replace")
         return f"<style>\n{css(text, path.as_uri())}\n</style>"
 
     def image(match: re.Match[str]) -> str:

@@ -198,3 +198,26 @@ def test_a_template_cannot_exhaust_the_machine_or_reach_python(
     status, errors, _ = check(project)
     assert status == 1 and len(errors) == 1, errors
     assert errors[0].startswith(f"templates/base/handout.html.j2:{line}: ") and message in errors[0]
+
+
+def test_a_stylesheet_asking_for_a_file_outside_fails_check_at_its_line(project: Path) -> None:
+    """check followed the HTML's links but not what a stylesheet asks for in turn."""
+    style = project / "templates" / "audiences" / "press" / "style.css"
+    style.write_text('@import url("/etc/passwd");\n' + style.read_text(), encoding="utf-8")
+    status, errors, _ = check(project)
+    assert status == 1 and errors, errors
+    assert errors[0].startswith("templates/audiences/press/style.css:1: [press/"), errors
+    assert "file:///etc/passwd, which was refused" in errors[0]
+
+
+def test_a_stylesheet_that_is_not_utf8_fails_check_at_its_byte(project: Path) -> None:
+    """It gave an internal error at build time, and check said ok."""
+    style = project / "templates" / "audiences" / "press" / "style.css"
+    lines = style.read_text().count("\n")
+    style.write_bytes(style.read_bytes() + b".x { color: red; } /* \xff */\n")
+    status, errors, _ = check(project)
+    assert status == 1
+    assert errors == [
+        f"templates/audiences/press/style.css:{lines + 1}:23: byte 0xff is not UTF-8; save the "
+        "file as UTF-8"
+    ]
