@@ -47,8 +47,9 @@ def write_file(path: Path, data: bytes) -> None:
     os.chmod(path, 0o644)
 
 
-def replace_set(folder: Path, files: dict[str, bytes]) -> None:
-    """Make `folder` hold `files` (name → bytes) in one step, keeping its other files.
+def replace_set(folder: Path, files: dict[str, bytes], keep_others: bool = True) -> None:
+    """Make `folder` hold `files` (relative name → bytes) in one step, keeping its other
+    files unless `keep_others` is False (then it holds exactly `files`).
 
     The new version is assembled in a sibling folder (unchanged files hard-linked, not
     copied) and swapped in; the old version is deleted afterwards.
@@ -58,11 +59,12 @@ def replace_set(folder: Path, files: dict[str, bytes]) -> None:
         tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=PARTIAL_SUFFIX, dir=folder.parent)
     )
     try:
-        if folder.is_dir():
+        if folder.is_dir() and keep_others:
             for existing in folder.iterdir():
                 if existing.name not in files:
                     _keep(existing, staging / existing.name)
         for name, data in files.items():
+            (staging / name).parent.mkdir(parents=True, exist_ok=True)
             write_file(staging / name, data)
         os.chmod(staging, 0o755)
         if not folder.exists():

@@ -26,7 +26,7 @@ from briefgen.booklet import impose
 from briefgen.errors import BriefgenError, CommandLineError
 from briefgen.marking import pack_marking
 from briefgen.meeting import MEETINGS_FOLDER, LoadedMeeting, load_meeting
-from briefgen.output import write_atomically
+from briefgen.output import replace_set
 from briefgen.stamp import PageStamp, Stamps, build_version, render_stamps
 from briefgen.summary import DocumentResult
 
@@ -329,11 +329,16 @@ def booklet_name(name: str) -> str:
     return name.removesuffix(".pdf") + "-booklet.pdf"
 
 
+MAX_FILE_SLUG = 80
+"""Characters of a recipient's name kept in their copy's file name (a file name of 255
+bytes or more is refused by the system)."""
+
+
 def file_slug(name: str) -> str:
     """A file name from a person's name: ASCII letters and digits joined by hyphens."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
-    return slug or "recipient"
+    return slug[:MAX_FILE_SLUG].strip("-") or "recipient"
 
 
 def page_stamps(
@@ -426,15 +431,7 @@ def resolve_options(loaded: LoadedMeeting, options: PackOptions) -> PackOptions:
 
 
 def write_pack(files: list[PackFile], folder: Path) -> list[Path]:
-    """Write every file atomically; stale copies from an earlier run are removed."""
-    written = []
-    for file in files:
-        path = folder / file.name
-        write_atomically(path, file.data)
-        written.append(path)
-    copies = folder / COPIES_FOLDER
-    if copies.is_dir():
-        for old in copies.glob("*.pdf"):
-            if old not in written:
-                old.unlink()
-    return written
+    """Write the pack's files as one set: the folder then holds exactly these (a booklet
+    or copy of an earlier run is gone), and a failure leaves the earlier set whole."""
+    replace_set(folder, {file.name: file.data for file in files}, keep_others=False)
+    return [folder / file.name for file in files]

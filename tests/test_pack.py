@@ -381,3 +381,28 @@ def test_long_item_labels_are_cut_at_a_word() -> None:
     assert len(label) <= MAX_LABEL_CHARS and label.endswith(" …")
     assert title.startswith(label.removeprefix("Item 12 · ").removesuffix(" …"))
     assert item_label("Item", 1, "Short", MAX_LABEL_CHARS) == "Item 1 · Short"
+
+
+def test_a_pack_folder_holds_exactly_the_last_run_or_the_one_before(tmp_path: Path) -> None:
+    """A run without --booklet left the old booklet beside the new pack; a run that failed
+    on a copy's name left a new pack beside an old copy."""
+    from briefgen.pack import PackFile, write_pack
+
+    folder = tmp_path / "meetings" / "m"
+    first = [
+        PackFile("pack.pdf", b"1", 1),
+        PackFile("pack-booklet.pdf", b"1b", 1),
+        PackFile("copies/bob.pdf", b"1c", 1),
+    ]
+    write_pack(first, folder)
+    write_pack([PackFile("pack.pdf", b"2", 1)], folder)
+    assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.pdf")) == ["pack.pdf"]
+    with pytest.raises(OSError):
+        write_pack([PackFile("pack.pdf", b"3", 1), PackFile("copies/" + "x" * 300, b"", 1)], folder)
+    assert (folder / "pack.pdf").read_bytes() == b"2"
+
+
+def test_a_long_recipient_name_makes_a_short_file_name() -> None:
+    from briefgen.pack import MAX_FILE_SLUG, file_slug
+
+    assert len(file_slug("B" * 300)) == MAX_FILE_SLUG
