@@ -19,7 +19,7 @@ from briefgen.charts import ChartStyle, chart_image
 from briefgen.citations import Citations, language_quotes, load_style, style_file
 from briefgen.data import table_view
 from briefgen.documents import HANDOUT_SECTIONS, DocumentKind, HandoutSection
-from briefgen.errors import BriefgenError
+from briefgen.errors import BriefgenError, did_you_mean
 from briefgen.fit import Rung, select
 from briefgen.fonts import font_face_css, font_stack
 from briefgen.markup import (
@@ -229,6 +229,14 @@ def attribute_text(value: Any) -> Any:
     return Markup.escape(smart_quotes(plain(value)))
 
 
+def _inside_block(tree: Any, block: Any) -> bool:
+    """Whether `block` is nested in another block of `tree` (a new block inside an
+    overridden one is the template's own, not an override)."""
+    from jinja2 import nodes
+
+    return any(block in outer.find_all(nodes.Block) for outer in tree.find_all(nodes.Block))
+
+
 class TemplateRenderer:
     """A Jinja environment for one audience: strict, autoescaped, audience folder first."""
 
@@ -276,6 +284,47 @@ class TemplateRenderer:
         for name in sorted(set(names)):
             with self.template_errors(name):
                 self.env.get_template(name)
+        for path in audience_folder.rglob("*.j2"):
+            self.check_overridden_blocks(path.relative_to(audience_folder).as_posix())
+
+    def blocks_of(self, name: str, seen: frozenset[str] = frozenset()) -> set[str]:
+        """The blocks template `name` defines, its parents' included."""
+        from jinja2 import nodes
+
+        if name in seen:  # a template extending itself is Jinja's error to report
+            return set()
+        source = self.env.loader.get_source(self.env, name)[0]  # type: ignore[union-attr]
+        tree = self.env.parse(source)
+        blocks = {block.name for block in tree.find_all(nodes.Block)}
+        for extends in tree.find_all(nodes.Extends):
+            if isinstance(extends.template, nodes.Const):
+                blocks |= self.blocks_of(str(extends.template.value), seen | {name})
+        return blocks
+
+    def check_overridden_blocks(self, name: str) -> None:
+        """An audience template's block that its parent does not have would be silently
+        ignored (a typo such as `quote` for `quotes`): a located error instead."""
+        from jinja2 import nodes
+
+        source, filename, _ = self.env.loader.get_source(self.env, name)  # type: ignore[union-attr]
+        tree = self.env.parse(source)
+        parents = [
+            str(e.template.value)
+            for e in tree.find_all(nodes.Extends)
+            if isinstance(e.template, nodes.Const)
+        ]
+        if not parents:
+            return
+        known = set().union(*(self.blocks_of(parent, frozenset({name})) for parent in parents))
+        for block in tree.find_all(nodes.Block):
+            if block.name not in known and not _inside_block(tree, block):
+                raise BriefgenError(
+                    f'block "{block.name}" is not in {parents[0]}, so it would never print.'
+                    f"{did_you_mean(block.name, sorted(known))} Its blocks: "
+                    f"{', '.join(sorted(known))}",
+                    filename,
+                    block.lineno,
+                )
 
     def render(self, kind: DocumentKind, briefing: Briefing, rung: Rung | None = None) -> str:
         """The document's HTML; for the brief, at `rung` of the fit ladder."""

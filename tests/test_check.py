@@ -221,3 +221,18 @@ def test_a_stylesheet_that_is_not_utf8_fails_check_at_its_byte(project: Path) ->
         f"templates/audiences/press/style.css:{lines + 1}:23: byte 0xff is not UTF-8; save the "
         "file as UTF-8"
     ]
+
+
+def test_an_override_of_a_block_the_base_lacks_fails_check(project: Path) -> None:
+    """A typo such as `quote` for `quotes` was silently ignored."""
+    template = project / "templates" / "audiences" / "press" / "brief.html.j2"
+    template.write_text(
+        template.read_text() + "\n{% block quote %}<p>Ours</p>{% endblock %}\n", encoding="utf-8"
+    )
+    line = line_of(template, "{% block quote %}")
+    status, errors, _ = check(project)
+    assert status == 1 and len(errors) == 1, errors
+    assert errors[0].startswith(
+        f'templates/audiences/press/brief.html.j2:{line}: block "quote" is not in '
+        'base/brief.html.j2, so it would never print. Did you mean "quotes"?'
+    ), errors
