@@ -40,6 +40,8 @@ from briefgen.validate import load_briefing
 from tests.conftest import SEED, TEMPLATES
 
 ROOTS = [TEMPLATES, SEED]
+FINE_AUDIENCE = "press"
+"""An audience whose seed handout needs no correction, its notes all on its last page."""
 TIGHTER_CSS = (TEMPLATES / "base" / TIGHTER_STYLESHEET).read_text(encoding="utf-8")
 
 
@@ -96,7 +98,7 @@ def strand_the_notes(html: str) -> str:
 
 
 def test_endnotes_stranded_on_the_last_page_are_pulled_back(tmp_path: Path) -> None:
-    html = strand_the_notes(seed_handout())
+    html = strand_the_notes(seed_handout(FINE_AUDIENCE))
     before = written(lay_out(html, SEED, ROOTS), html, tmp_path / "before.pdf")
     assert fills(before)[-1] < MIN_LAST_PAGE_FILL  # what the first layout alone printed
     assert only_endnotes(before[-1], html)
@@ -112,7 +114,7 @@ def test_endnotes_stranded_on_the_last_page_are_pulled_back(tmp_path: Path) -> N
 
 
 def test_a_handout_that_was_fine_is_laid_out_once_and_unchanged() -> None:
-    html = seed_handout()
+    html = seed_handout(FINE_AUDIENCE)
     calls: list[str] = []
 
     def counted(css: str) -> LaidOut:
