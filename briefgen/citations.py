@@ -414,8 +414,8 @@ def csl_item(key: str, work: Citation, language: str | None = None) -> dict[str,
         item["issued"] = _date(work.published)
     if work.accessed is not None:
         item["accessed"] = _date(work.accessed)
-    if language:
-        item["language"] = language
+    if work.language or language:
+        item["language"] = work.language or language
     return item
 
 

@@ -274,6 +274,11 @@ class Citation(Strict):
     url: Url | None = None
     accessed: dt.date | None = Field(None, description="When the URL was read (YYYY-MM-DD).")
     licence: Text | None = Field(None, description="E.g. `CC BY 4.0`, `public domain`.")
+    language: LanguageTag | None = Field(
+        None,
+        description="The work's language when it is not the briefing's (e.g. `de`): a "
+        "style title-cases English titles only, and prints the others as written.",
+    )
 
 
 class Source(Citation):

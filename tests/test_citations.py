@@ -433,3 +433,13 @@ def test_a_named_section_is_one_section(section: str, label: str) -> None:
     cite = citations_for([Source(id="x", title="Flood report", type="report")])
     locator = Locator(paragraph=None, page=None, section=section)
     assert label in str(cite.note(SourceRef(id="x", locator=locator)))
+
+
+def test_a_work_in_another_language_keeps_its_titles_case() -> None:
+    """An English briefing title-cased a German source: "Wortprotokoll Der 47. Sitzung"."""
+    title = "Wortprotokoll der 47. Sitzung des Ausschusses"
+    german = Source(id="de", title=title, type="report", language="de")
+    english = Source(id="en", title="minutes of the 47th sitting", type="report")
+    cite = citations_for([german, english])
+    assert title in str(cite.entry(cite.sources["de"]))
+    assert "Minutes of the 47th Sitting" in str(cite.entry(cite.sources["en"]))
