@@ -37,6 +37,16 @@ _DECIMAL_AT = re.compile(r"(?<=\d)([.,])(\d{1,2}|\d{4,})$")
 """A lone mark that cannot group digits (not followed by exactly three): a decimal one."""
 
 
+MAX_MAGNITUDE = 1e15
+"""Values a chart can draw: a cell of 1e308 made matplotlib overflow."""
+
+
+def _shown(cell: str) -> str:
+    """A cell as an error message quotes it: on one line, and short."""
+    text = " ".join(cell.split())
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
 def _evident_decimal(cell: str) -> str | None:
     """The decimal mark a number shows by itself: the later of two kinds (`1.960,5`), or
     a lone one that cannot group digits (`97,1`, `0.25`); None for `1,960` or `12`."""
@@ -111,8 +121,15 @@ class DataSet:
             if value is None and cell.strip():
                 example = "12,5, 1 960 or 3 %" if mark == "," else "12.5, 1,960 or 3%"
                 raise BriefgenError(
-                    f'"{cell}" in column "{column}" is not a number; write digits such as '
-                    f"{example}, or leave the cell empty where the value is missing",
+                    f'"{_shown(cell)}" in column "{column}" is not a number; write digits such '
+                    f"as {example}, or leave the cell empty where the value is missing",
+                    self.path,
+                    line,
+                )
+            if value is not None and abs(value) >= MAX_MAGNITUDE:
+                raise BriefgenError(
+                    f'"{_shown(cell)}" in column "{column}" is too large to draw; write it in '
+                    "larger units (millions, billions) and name them in the chart's unit",
                     self.path,
                     line,
                 )
@@ -158,7 +175,8 @@ def _read(path: Path, _mtime: int, size: int) -> DataSet:
     try:
         records = list(_records(text))
     except csv.Error as exc:
-        raise BriefgenError(f"not readable as CSV: {exc}", path) from None
+        line = getattr(exc, "briefgen_line", None)
+        raise BriefgenError(f"not readable as CSV: {exc}", path, line) from None
     if not records:
         raise BriefgenError(
             "the data file is empty; write a header row naming the columns, then the rows",
@@ -239,7 +257,14 @@ def _records(text: str) -> Iterator[tuple[int, list[str]]]:
     """Non-blank CSV records with the line each starts on."""
     reader = csv.reader(io.StringIO(text), delimiter=delimiter_of(text), strict=True)
     line = 1
-    for cells in reader:
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # where it went wrong, for the message
+            exc.briefgen_line = line  # type: ignore[attr-defined]
+            raise
         if any(cell.strip() for cell in cells):
             yield line, cells
         line = reader.line_num + 1

@@ -166,7 +166,7 @@ def test_a_word_among_the_numbers_is_located_in_the_csv(tmp_path: Path) -> None:
         ("Region,1990\nA,1\nB,2,3\n", 3, "this row has 3 cell(s) but the header names 2"),
         ("Region,,x\nA,1,2\n", 1, "column 2 of the header row has no name"),
         ("Region,a,a\nA,1,2\n", 1, 'column "a" is named twice'),
-        ('Region,1990\n"A,1\n', None, "not readable as CSV"),
+        ('Region,1990\n"A,1\n', 2, "not readable as CSV"),
         ("x,y\n" + "a,1\n" * (MAX_ROWS + 5), MAX_ROWS + 2, f"over the limit of {MAX_ROWS}"),
     ],
 )
@@ -202,3 +202,26 @@ def test_a_semicolon_or_tab_separated_file_is_read(tmp_path: Path, separator: st
     data = read_data(path)
     assert data.columns == ("Region", "Share")
     assert data.numbers("Share", "fr") == [97.1, 3.0]
+
+
+@pytest.mark.parametrize(
+    ("content", "line", "expected"),
+    [
+        ('a,b\nx,"' + "y" * 140_000 + '"\n', 2, "field larger than field limit"),
+        ('a,b\nx,"12\n34 and more"\n', 2, '"12 34 and more" in column "b" is not a number'),
+        ("a,b\nx,1e308\n", 2, '"1e308" in column "b" is too large to draw'),
+    ],
+)
+def test_a_bad_cell_is_one_located_line(
+    tmp_path: Path, content: str, line: int, expected: str
+) -> None:
+    """A cell's line break broke the message in two; an oversized cell had no line; a
+    cell of 1e308 passed the check and made matplotlib overflow."""
+    from briefgen.data import read_data
+
+    path = tmp_path / "values.csv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(BriefgenError) as caught:
+        read_data(path).numbers("b")
+    assert caught.value.line == line and expected in caught.value.message
+    assert "\n" not in str(caught.value)
