@@ -309,6 +309,15 @@ class Audience:
         return None
 
 
+def _is_image(path: Path) -> bool:
+    """Whether the file starts as a PNG, JPEG or SVG does (by its bytes, not its name)."""
+    with path.open("rb") as stream:
+        head = stream.read(4096)
+    if head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
+        return True
+    return b"<svg" in head.lower()  # after an XML declaration, comments or a doctype
+
+
 def load_audience(templates: Path, name: str) -> Audience:
     names = audience_names(templates)
     if name not in names:
@@ -326,6 +335,12 @@ def load_audience(templates: Path, name: str) -> Audience:
             ("organisation", "logo"),
             f'logo "{config.organisation.logo}" not found in {folder.name}/; '
             "put the file next to audience.yaml",
+        )
+    if config.organisation.logo and not _is_image(folder / config.organisation.logo):
+        raise own.error(
+            ("organisation", "logo"),
+            f'logo "{config.organisation.logo}" is not a PNG, JPEG or SVG image (it would '
+            "print as nothing); export the logo as one of those",
         )
     if config.brief.min_body_size_pt > config.brief.body_size_pt:
         raise own.error(

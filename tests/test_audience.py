@@ -258,3 +258,16 @@ def test_a_handout_section_listed_twice_is_refused_at_its_line(tmp_path: Path) -
         load_audience(templates, "x")
     assert caught.value.path == config and caught.value.line == 2
     assert 'names "summary" twice' in caught.value.message
+
+
+def test_a_logo_that_is_not_an_image_is_refused_at_its_line(tmp_path: Path) -> None:
+    """It printed as nothing, and only --strict noticed, blaming the briefing."""
+    templates = copy_templates(tmp_path)
+    (templates / "audiences" / "x").mkdir()
+    (templates / "audiences" / "x" / "logo.png").write_text("not an image", encoding="utf-8")
+    config = templates / "audiences" / "x" / "audience.yaml"
+    config.write_text("organisation:\n  name: Unit\n  logo: logo.png\n", encoding="utf-8")
+    with pytest.raises(BriefgenError) as caught:
+        load_audience(templates, "x")
+    assert caught.value.path == config and caught.value.line == 3
+    assert "is not a PNG, JPEG or SVG image" in caught.value.message
