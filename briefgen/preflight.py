@@ -216,6 +216,11 @@ def find_pdfs(paths: Iterable[Path]) -> list[Path]:
             found += sorted(p for p in path.rglob("*.pdf") if p.is_file())
         elif path.suffix.lower() == ".pdf":
             found.append(path)
+        elif not path.exists():
+            raise CommandLineError(
+                f"{display_path(path)} does not exist; run `briefgen build` first, or name "
+                "the PDFs or folders to read"
+            )
         else:
             raise CommandLineError(f"{display_path(path)} is neither a PDF nor a folder")
     unique = list(dict.fromkeys(p.resolve() for p in found))

@@ -217,6 +217,14 @@ def test_find_pdfs_searches_folders_and_refuses_other_files(tmp_path: Path) -> N
         find_pdfs([tmp_path / "notes.txt"])
 
 
+def test_a_missing_build_folder_says_to_build_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(Exception, match="build does not exist; run `briefgen build` first"):
+        find_pdfs([Path("build")])
+
+
 def test_command_exit_status_and_json(tmp_path: Path) -> None:
     clean = tmp_path / "clean"
     broken = tmp_path / "broken"
