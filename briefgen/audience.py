@@ -377,6 +377,11 @@ def check_citation_settings(
             f'citation locale "{locale}" is not one citeproc-py has.{did_you_mean(locale, locales)}'
             f" Choose one of: {', '.join(locales)}",
         )
+    from briefgen.citations import probe_style
+
+    path = style_file(search_path, style)
+    assert path is not None
+    probe_style(path, config.citations.locale)  # a style that cannot cite: its own error
 
 
 def check_marking_scale(config: AudienceConfig, own: LoadedYaml) -> None:

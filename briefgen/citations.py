@@ -80,6 +80,45 @@ def _style(path: Path, version: int, locale: str) -> CitationStylesStyle:
     return style
 
 
+def probe_style(path: Path, locale: str) -> None:
+    """Format one note and one bibliography entry with the style, so that a style that
+    parses but cannot cite (no layout, a macro that calls itself) is an error at its own
+    file, not at the template line that first asked for a citation."""
+    stat = path.stat()
+    _probe(path.resolve(), stat.st_mtime_ns, locale)
+
+
+@cache
+def _probe(path: Path, version: int, locale: str) -> None:
+    from citeproc import Citation as CslCitation
+    from citeproc import CitationItem, CitationStylesBibliography, formatter
+    from citeproc.source.json import CiteProcJSON
+
+    style = load_style(path, locale)
+    work: dict[str, Any] = {"id": "probe", "type": "report", "title": "Probe"}
+    work["issued"] = {"date-parts": [[2024]]}
+    work["author"] = [{"family": "Author", "given": "Ann"}]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            bibliography = CitationStylesBibliography(style, CiteProcJSON([work]), formatter.html)
+            citation = CslCitation([CitationItem("probe")])
+            bibliography.register(citation)
+            bibliography.cite(citation, lambda item: None)
+            bibliography.bibliography()
+    except RecursionError:
+        raise BriefgenError(
+            "this CSL style cannot format a citation: a macro calls itself", path
+        ) from None
+    except Exception as exc:  # citeproc-py raises many kinds for a style it cannot run
+        message = " ".join(str(exc).split())[:120] or type(exc).__name__
+        raise BriefgenError(
+            f"this CSL style cannot format a citation ({type(exc).__name__}: {message}); "
+            "check its <citation> and <bibliography> layouts",
+            path,
+        ) from None
+
+
 def load_style(path: Path, locale: str) -> CitationStylesStyle:
     """The parsed style, once per file version and locale (styles are large to parse)."""
     return _style(path.resolve(), path.stat().st_mtime_ns, locale)

@@ -443,3 +443,34 @@ def test_a_work_in_another_language_keeps_its_titles_case() -> None:
     cite = citations_for([german, english])
     assert title in str(cite.entry(cite.sources["de"]))
     assert "Minutes of the 47th Sitting" in str(cite.entry(cite.sources["en"]))
+
+
+@pytest.mark.parametrize(
+    ("style", "message"),
+    [
+        ('<style xmlns="http://purl.org/net/xbiblio/csl" class="note" version="1.0"/>', "cannot"),
+        (
+            '<style xmlns="http://purl.org/net/xbiblio/csl" class="note" version="1.0">'
+            '<macro name="m"><text macro="m"/></macro>'
+            '<citation><layout><text macro="m"/></layout></citation>'
+            '<bibliography><layout><text macro="m"/></layout></bibliography></style>',
+            "a macro calls itself",
+        ),
+    ],
+)
+def test_a_style_that_cannot_cite_is_an_error_at_its_file(
+    tmp_path: Path, style: str, message: str
+) -> None:
+    """It was reported as a template error at the template line that asked for a note."""
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    (templates / "audiences/press/csl").mkdir()
+    broken = templates / "audiences/press/csl/broken.csl"
+    broken.write_text('<?xml version="1.0"?>\n' + style + "\n", encoding="utf-8")
+    config = templates / "audiences/press/audience.yaml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + "citations:\n  style: broken\n", encoding="utf-8"
+    )
+    with pytest.raises(BriefgenError) as caught:
+        load_audience(templates, "press")
+    assert caught.value.path == broken and message in caught.value.message
