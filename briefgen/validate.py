@@ -158,12 +158,23 @@ def _short(text: str, limit: int = 30) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _key_name(location: Location) -> str:
+    """How a message names the value at `location`: its key, or for a list's item its
+    list and place (`recipients 3`, not `3`)."""
+    if not location:
+        return "this"
+    if isinstance(location[-1], int):
+        parent = next((str(part) for part in reversed(location) if isinstance(part, str)), "")
+        return f"{parent} {location[-1] + 1}".strip() if parent else f"item {location[-1] + 1}"
+    return str(location[-1])
+
+
 def explain(detail: ErrorDetails, model: type[BaseModel], location: Location) -> str:
     """A message that says what is wrong and how to fix it."""
     kind = detail["type"]
     value = detail.get("input")
     ctx = detail.get("ctx") or {}
-    key = str(location[-1]) if location else "this"
+    key = _key_name(location)
     if kind == "missing":
         missing = str(detail["loc"][-1])
         return f'"{missing}" is required here; add it'

@@ -193,3 +193,12 @@ def test_described_or_decorative_images_pass(tmp_path: Path, prose: str) -> None
 def with_summary(prose: str) -> str:
     """GOOD with this summary, as a JSON string (which YAML reads as a quoted scalar)."""
     return GOOD.replace("summary: A short summary.", f"summary: {json.dumps(prose)}")
+
+
+def test_a_list_item_is_named_by_its_list_and_place(tmp_path: Path) -> None:
+    """A bad item of a list of texts was named by its index alone: '"3" is empty'."""
+    text = GOOD.replace(
+        "    label: The answer\n", '    label: The answer\n    only_for: [press, ""]\n'
+    )
+    errors = errors_for(tmp_path, text)
+    assert len(errors) == 1 and errors[0].message.startswith('"only_for 2" '), errors[0].message
