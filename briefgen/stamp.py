@@ -128,9 +128,10 @@ def build_version(folder: Path, fallback: dt.date | None) -> Version:
     if epoch is not None:
         try:
             date = dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
-        except (ValueError, OverflowError):
-            raise BriefgenError(
-                f'SOURCE_DATE_EPOCH="{epoch}" is not a number of seconds; unset or fix it'
+        except (ValueError, OverflowError, OSError):
+            raise CommandLineError(
+                f'SOURCE_DATE_EPOCH="{epoch[:40]}" is not a date as seconds since 1970 (e.g. '
+                "1767225600); unset or fix it"
             ) from None
     elif commit_date is not None:
         date = commit_date

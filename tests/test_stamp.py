@@ -54,6 +54,10 @@ def test_version_date_never_comes_from_the_clock(
     assert build_version(tmp_path, dt.date(2026, 12, 1)) == Version(dt.date(2026, 12, 1), None)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1780000000")
     assert build_version(tmp_path, None).date == dt.date(2026, 5, 28)
+    for wrong in ("tomorrow", "99999999999999"):  # a word, and a date past year 9999
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", wrong)
+        with pytest.raises(CommandLineError, match="is not a date as seconds since 1970"):
+            build_version(tmp_path, None)
 
 
 def test_version_names_the_commit_in_a_git_checkout(
