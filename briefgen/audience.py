@@ -359,10 +359,11 @@ def check_citation_settings(
     config: AudienceConfig, own: LoadedYaml, search_path: tuple[Path, ...]
 ) -> None:
     """The CSL style file exists on the search path and citeproc-py has the locale."""
-    from briefgen.citations import available_locales, available_styles, style_file
+    from briefgen.citations import available_locales, available_styles, probe_style, style_file
 
     style = config.citations.style
-    if style_file(search_path, style) is None:
+    path = style_file(search_path, style)
+    if path is None:
         styles = available_styles(search_path)
         raise own.error(
             ("citations", "style"),
@@ -377,10 +378,6 @@ def check_citation_settings(
             f'citation locale "{locale}" is not one citeproc-py has.{did_you_mean(locale, locales)}'
             f" Choose one of: {', '.join(locales)}",
         )
-    from briefgen.citations import probe_style
-
-    path = style_file(search_path, style)
-    assert path is not None
     probe_style(path, config.citations.locale)  # a style that cannot cite: its own error
 
 

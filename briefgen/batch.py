@@ -24,7 +24,7 @@ from briefgen.documents import DOCUMENT_KINDS, DocumentKind
 from briefgen.errors import BriefgenError, CommandLineError, display_path
 from briefgen.incremental import Job, Manifest, default_workers, plan
 from briefgen.output import check_writable, exclusive, remove_leftovers
-from briefgen.paths import AUDIENCES_FOLDER, audience_names, find_briefings, no_briefing_notice
+from briefgen.paths import AUDIENCES_FOLDER, BRIEFING_FILE, audience_names, find_briefings
 from briefgen.summary import DocumentResult, Status
 
 if TYPE_CHECKING:
@@ -120,6 +120,19 @@ class BatchSettings:
 # --- build ---------------------------------------------------------------------------------
 
 
+def briefing_folders(paths: list[Path], content: Path) -> list[Path]:
+    """The briefings to build or check; with none in `content`, a line saying how to start
+    (nothing is wrong, but silence left a new user guessing)."""
+    folders = find_briefings(paths, content)
+    if not folders:
+        click.echo(
+            f"no briefing in {content}/ yet: a briefing is a folder holding {BRIEFING_FILE}; "
+            "start one with `briefgen new SLUG`",
+            err=True,
+        )
+    return folders
+
+
 def run_build(
     templates: Path,
     content: Path,
@@ -138,9 +151,7 @@ def run_build(
     """Build what is stale, write each briefing × audience as a set, and report every
     document: built, up to date, refused (with its reason) or not written."""
     known, names = chosen_audiences(templates, audiences)
-    folders = find_briefings(paths, content)
-    if not folders:
-        click.echo(no_briefing_notice(content), err=True)
+    folders = briefing_folders(paths, content)
     try:
         check_writable(out)
     except OSError as exc:
@@ -307,9 +318,7 @@ def run_check(
     from briefgen.translation import untranslated_report
 
     known = audience_list(templates)
-    folders = find_briefings(paths, content)
-    if not folders:
-        click.echo(no_briefing_notice(content), err=True)
+    folders = briefing_folders(paths, content)
     console = Console(progress=False, debug=debug)
     prepared = prepare(templates, folders, known, known, strict)
     for problem in prepared.problems:

@@ -151,9 +151,10 @@ def prepare_audience(audience: Audience, templates: Path, strict: bool) -> Templ
     check_audience_glyphs(audience, templates)
     renderer = TemplateRenderer(audience)
     renderer.compile()
-    for kind in DOCUMENT_KINDS:  # a stylesheet that is not UTF-8: its line and column
-        for stylesheet in renderer.stylesheet_paths(kind):
-            read_text(stylesheet, "stylesheet")
+    # A stylesheet that is not UTF-8: its line and column (each file read once).
+    paths = [path for kind in DOCUMENT_KINDS for path in renderer.stylesheet_paths(kind)]
+    for stylesheet in dict.fromkeys(paths):
+        read_text(stylesheet, "stylesheet")
     if strict:
         check_stylesheets(renderer, templates)
     return renderer

@@ -218,7 +218,8 @@ def _patch_citeproc() -> None:
 _NUMBERS = re.compile(
     r"\s*[\dIVXLCDMivxlcdm]+[a-z]?(?:\s*(?:[-–—,&]|and)\s*[\dIVXLCDMivxlcdm]+[a-z]?)+\s*"
 )
-"""A locator that lists or spans numbers (arabic or roman): `3–5`, `12, 14`, `iv-vi`."""
+"""A locator that lists or spans numbers (`3–5`, `12, 14`): only such a locator is left
+to citeproc-py's own test of whether it is plural."""
 
 
 def _has_variable(item: Any, variable: str | None) -> bool:

@@ -47,10 +47,19 @@ def _shown(cell: str) -> str:
     return text if len(text) <= 40 else text[:39] + "…"
 
 
+def _number_text(cell: str) -> str:
+    """A cell as a number is read: no grouping spaces or apostrophes, no `%`, an ASCII
+    minus."""
+    text = cell.strip().translate(_IGNORED_IN_NUMBERS).removesuffix("%")
+    for typographic, ascii_minus in _MINUS.items():
+        text = text.replace(typographic, ascii_minus)
+    return text
+
+
 def _evident_decimal(cell: str) -> str | None:
     """The decimal mark a number shows by itself: the later of two kinds (`1.960,5`), or
     a lone one that cannot group digits (`97,1`, `0.25`); None for `1,960` or `12`."""
-    text = cell.strip().translate(_IGNORED_IN_NUMBERS).removesuffix("%")
+    text = _number_text(cell)
     if not _SEPARATED.fullmatch(text):
         return None
     marks = [char for char in text if char in ".,"]
@@ -61,7 +70,7 @@ def _evident_decimal(cell: str) -> str | None:
     return None
 
 
-def decimal_mark(language: str) -> str:
+def language_decimal_mark(language: str) -> str:
     """The decimal mark of the briefing's language (`,` in French or German), from the
     Unicode CLDR through Babel; `.` where Babel does not know the language."""
     from babel import Locale, UnknownLocaleError
@@ -109,7 +118,7 @@ class DataSet:
                 self.path,
                 seen[later],
             )
-        return next(iter(seen), None) or decimal_mark(language)
+        return next(iter(seen), None) or language_decimal_mark(language)
 
     def numbers(self, column: str, language: str = "en") -> list[float | None]:
         """The column as numbers (None where a cell is empty); a located error otherwise."""
@@ -140,9 +149,7 @@ class DataSet:
 def parse_number(cell: str, decimal: str = ".") -> float | None:
     """`1,960`, `12.5%`, `−3` (a typographic minus), with `decimal` `,`: `97,1`, `1.960,5`,
     `1 960` → a number; anything else → None. The other mark groups digits."""
-    text = cell.strip().translate(_IGNORED_IN_NUMBERS).removesuffix("%")
-    for typographic, ascii_minus in _MINUS.items():
-        text = text.replace(typographic, ascii_minus)
+    text = _number_text(cell)
     if _SEPARATED.fullmatch(text):
         grouping = "." if decimal == "," else ","
         if text.count(decimal) > 1:

@@ -518,21 +518,23 @@ def build_ladder(measure: Measure, plan: Plan) -> list[Rung]:
             abs(b - plan.default_band),
         ),
     )
-    sizes = type_sizes(plan)
-    rungs = [Rung(natural, 1.0, plan.default_band)]
-    for dropped in drop_sets(measure, plan, Rung(sizes[-1], TIGHT_SPACING, band)):
-        if dropped or band != plan.default_band:
-            rungs.append(Rung(natural, 1.0, band, dropped))
-        rungs += [Rung(size, TIGHT_SPACING, band, dropped) for size in sizes]
+    settings = ladder_settings(plan)
+    first = Rung(natural, 1.0, plan.default_band)
+    rungs = [first]
+    for dropped in drop_sets(measure, plan, Rung(settings[-1][0], TIGHT_SPACING, band)):
+        step = [Rung(size, spacing, band, dropped) for size, spacing in settings]
+        rungs += [rung for rung in step if rung != first]
     return rungs
 
 
-def type_sizes(plan: Plan) -> list[float]:
-    """The body sizes the ladder tries, from the natural size down by SIZE_STEP_PT."""
+def ladder_settings(plan: Plan) -> list[tuple[float, float]]:
+    """The (body size, spacing) pairs the ladder tries for each set of drops, loosest
+    first: the natural size and spacing, then every size from the natural down by
+    SIZE_STEP_PT, tight."""
     sizes = [plan.body_size_pt]
     while sizes[-1] - SIZE_STEP_PT >= plan.min_body_size_pt - 1e-9:
         sizes.append(round(sizes[-1] - SIZE_STEP_PT, 2))
-    return sizes
+    return [(plan.body_size_pt, 1.0)] + [(size, TIGHT_SPACING) for size in sizes]
 
 
 def drop_sets(measure: Measure, plan: Plan, smallest: Rung) -> list[frozenset[ItemId]]:
@@ -943,10 +945,9 @@ def regrow_charts(fitter: Fitter, measured: Measure, chosen: Attempt) -> Attempt
     layouts = 0
     for chart in charts:
         base = replace(chosen.rung, dropped=chosen.rung.dropped - {chart})
-        settings = [(plan.body_size_pt, 1.0)] + [(size, TIGHT_SPACING) for size in type_sizes(plan)]
         candidates = [
             replace(base, body_size_pt=size, spacing=spacing, chart_scale=scale)
-            for size, spacing in settings
+            for size, spacing in ladder_settings(plan)
             for scale in CHART_SCALES
             if scale <= chosen.rung.chart_scale
         ]

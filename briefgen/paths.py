@@ -91,14 +91,6 @@ def find_briefings(paths: list[Path], content: Path) -> list[Path]:
     return folders
 
 
-def no_briefing_notice(content: Path) -> str:
-    """What a command says when `content` holds no briefing: not an error, but not silence."""
-    return (
-        f"no briefing in {content}/ yet: a briefing is a folder holding {BRIEFING_FILE}; "
-        "start one with `briefgen new SLUG`"
-    )
-
-
 def check_briefing_name(folder: Path) -> None:
     """The folder's name is one briefgen can use, and its briefing file is its own (not a
     link to a file elsewhere, which the build would otherwise read)."""

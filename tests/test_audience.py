@@ -228,6 +228,22 @@ def test_every_text_filled_by_str_format_allows_only_its_placeholders(
     assert " may be used, as they are" in error.message
 
 
+def refusal_of_new_audience(
+    tmp_path: Path, config: str, files: dict[str, str] | None = None
+) -> tuple[BriefgenError, Path]:
+    """The error loading a new audience `x` whose audience.yaml is `config` (with `files`
+    beside it), and that file's path."""
+    templates = copy_templates(tmp_path)
+    folder = templates / "audiences" / "x"
+    folder.mkdir()
+    for name, text in (files or {}).items():
+        (folder / name).write_text(text, encoding="utf-8")
+    (folder / "audience.yaml").write_text(config, encoding="utf-8")
+    with pytest.raises(BriefgenError) as caught:
+        load_audience(templates, "x")
+    return caught.value, folder / "audience.yaml"
+
+
 @pytest.mark.parametrize(
     ("setting", "hint"),
     [
@@ -240,34 +256,21 @@ def test_a_value_of_the_wrong_form_gets_the_hint_for_its_kind(
     tmp_path: Path, setting: str, hint: str
 ) -> None:
     """Every such value got the audience-name hint ("… e.g. ministers")."""
-    templates = copy_templates(tmp_path)
-    (templates / "audiences" / "x").mkdir()
-    (templates / "audiences" / "x" / "audience.yaml").write_text(setting + "\n", encoding="utf-8")
-    with pytest.raises(BriefgenError) as caught:
-        load_audience(templates, "x")
-    assert "has the wrong form" in caught.value.message and hint in caught.value.message
-    assert "ministers" not in caught.value.message
+    error, _ = refusal_of_new_audience(tmp_path, setting + "\n")
+    assert "has the wrong form" in error.message and hint in error.message
+    assert "ministers" not in error.message
 
 
 def test_a_handout_section_listed_twice_is_refused_at_its_line(tmp_path: Path) -> None:
-    templates = copy_templates(tmp_path)
-    (templates / "audiences" / "x").mkdir()
-    config = templates / "audiences" / "x" / "audience.yaml"
-    config.write_text("handout:\n  sections: [summary, argument, summary]\n", encoding="utf-8")
-    with pytest.raises(BriefgenError) as caught:
-        load_audience(templates, "x")
-    assert caught.value.path == config and caught.value.line == 2
-    assert 'names "summary" twice' in caught.value.message
+    config = "handout:\n  sections: [summary, argument, summary]\n"
+    error, path = refusal_of_new_audience(tmp_path, config)
+    assert error.path == path and error.line == 2
+    assert 'names "summary" twice' in error.message
 
 
 def test_a_logo_that_is_not_an_image_is_refused_at_its_line(tmp_path: Path) -> None:
     """It printed as nothing, and only --strict noticed, blaming the briefing."""
-    templates = copy_templates(tmp_path)
-    (templates / "audiences" / "x").mkdir()
-    (templates / "audiences" / "x" / "logo.png").write_text("not an image", encoding="utf-8")
-    config = templates / "audiences" / "x" / "audience.yaml"
-    config.write_text("organisation:\n  name: Unit\n  logo: logo.png\n", encoding="utf-8")
-    with pytest.raises(BriefgenError) as caught:
-        load_audience(templates, "x")
-    assert caught.value.path == config and caught.value.line == 3
-    assert "is not a PNG, JPEG or SVG image" in caught.value.message
+    config = "organisation:\n  name: Unit\n  logo: logo.png\n"
+    error, path = refusal_of_new_audience(tmp_path, config, {"logo.png": "not an image"})
+    assert error.path == path and error.line == 3
+    assert "is not a PNG, JPEG or SVG image" in error.message
